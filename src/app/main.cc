@@ -1,8 +1,24 @@
-#include <CLI/CLI.hpp>
+// kalshiflow: the command-line entry point. Composition root: the only file that sees every
+// module through the per-command files (commands.h).
+#include <cstdio>
+
+#include "app/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kalshiflow: Kalshi order-book collection, RL training and paper trading"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", "kalshiflow 0.1.0");
+  kalshiflow::app::AddDemoCommand(app);
+  kalshiflow::app::AddConvertCommand(app);
+  kalshiflow::app::AddRecordingCommand(app);
+  kalshiflow::app::AddDbCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const kalshiflow::app::CommandFailed& e) {
+    std::fprintf(stderr, "kalshiflow: %s\n", e.what());
+    return e.exit_code();
+  }
   return 0;
 }
