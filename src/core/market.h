@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/fixed_point.h"
 #include "core/status.h"
 
 namespace kalshiflow::core {
@@ -25,6 +26,14 @@ std::optional<BookSide> ParseBookSide(std::string_view text);        // exact "b
 constexpr OutcomeSide Opposite(OutcomeSide side) {
   return side == OutcomeSide::kYes ? OutcomeSide::kNo : OutcomeSide::kYes;
 }
+
+/// One price level of a bids-only book side: `count` contracts resting at `price`.
+/// For the NO side, `price` is in NO-leg dollars unless a caller documents otherwise.
+struct PriceLevel {
+  Price price;
+  Count count;
+  friend bool operator==(const PriceLevel&, const PriceLevel&) = default;
+};
 
 /// Maximum ticker length we accept (real tickers are < 64 characters).
 inline constexpr std::size_t kMaxTickerLength = 128;
