@@ -29,20 +29,26 @@ function(kf_library)
   target_compile_options(${target} PRIVATE ${KF_WARNINGS})
 endfunction()
 
-# kf_test(NAME <name> SRCS <files...> DEPS <deps...>): a GoogleTest binary registered with CTest.
+# kf_test(NAME <name> SRCS <files...> DEPS <deps...> [LABELS <labels...>]): a GoogleTest binary
+# registered with CTest (label `e2e` marks tests that scripts/test re-runs on the release build).
 # Tests run with the working directory set to the repository root, and KF_SHARED_DIR set to
 # ../shared (the real data, specs) so tests can read real files.
 function(kf_test)
   if(NOT KF_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   kf_apply_common(${ARG_NAME})
+  set(labels unit)
+  if(ARG_LABELS)
+    set(labels ${ARG_LABELS})
+  endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES ENVIRONMENT "KF_SOURCE_DIR=${PROJECT_SOURCE_DIR};KF_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
+               LABELS "${labels}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

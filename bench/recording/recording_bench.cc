@@ -103,13 +103,16 @@ void WriteFile(const std::string& path, int level) {
   if (!(*w)->Close().ok()) std::abort();
 }
 
+// A recording of Frames(), written once and removed at exit.
+struct Fixture {
+  std::string path = TempPath("read.kfrec");
+  Fixture() { WriteFile(path, 6); }
+  ~Fixture() { std::remove(path.c_str()); }
+};
+
 const std::string& ReadFixture() {
-  static const std::string path = [] {
-    std::string p = TempPath("read.kfrec");
-    WriteFile(p, 6);
-    return p;
-  }();
-  return path;
+  static const Fixture fixture;
+  return fixture.path;
 }
 
 void BM_RecordingWrite(benchmark::State& state) {

@@ -50,7 +50,7 @@ Result<Timestamp> Timestamp::ParseIso8601(std::string_view text, int default_off
     return InvalidArgumentError(fmt::format("bad ISO 8601 timestamp '{}': {}", text, why));
   };
   std::size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, day)) {
@@ -63,6 +63,8 @@ Result<Timestamp> Timestamp::ParseIso8601(std::string_view text, int default_off
       !ReadDigits(text, pos, 2, second)) {
     return bad("expected HH:MM:SS");
   }
+  // int64 nanoseconds span 1677-09-21 .. 2262-04-11; accept whole years inside that range.
+  if (year < 1678 || year > 2261) return bad("year outside 1678..2261");
   if (month < 1 || month > 12) return bad("month out of range");
   if (day < 1 || day > DaysInMonth(year, month)) return bad("day out of range");
   if (hour > 23 || minute > 59 || second > 60) return bad("time of day out of range");
@@ -90,7 +92,7 @@ Result<Timestamp> Timestamp::ParseIso8601(std::string_view text, int default_off
     } else if (text[pos] == '+' || text[pos] == '-') {
       int sign = text[pos] == '-' ? -1 : 1;
       ++pos;
-      int oh, om;
+      int oh = 0, om = 0;
       if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, om) ||
           oh > 23 || om > 59) {
         return bad("bad zone offset");

@@ -29,7 +29,8 @@ class Timestamp {
   /// Parses ISO 8601 / RFC 3339 "YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]" (a space may stand
   /// for 'T'). Without a zone designator the time is taken as UTC plus `default_offset_minutes`
   /// (e.g. -300 for a local time written in US Eastern standard time). Returns InvalidArgument
-  /// naming the text on any malformed or out-of-range field.
+  /// naming the text on any malformed or out-of-range field (years outside 1678..2261, which
+  /// int64 nanoseconds cannot hold, are out of range).
   static Result<Timestamp> ParseIso8601(std::string_view text, int default_offset_minutes = 0);
   /// "2025-12-04T12:27:16.079996000Z" (always 9 fractional digits, UTC).
   std::string ToIso8601() const;

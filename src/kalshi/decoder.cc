@@ -293,7 +293,7 @@ struct Decoder::Impl {
     // Fast path: a string without escapes is viewed in place in the input buffer (no copy,
     // no unescaping call); the value is then skipped by the enclosing iteration.
     std::string_view token = v.raw_json_token();
-    if (!token.empty() && token[0] == '"') {
+    if (!token.empty() && token[0] == '"') [[likely]] {
       for (std::size_t i = 1; i < token.size(); ++i) {
         char c = token[i];
         if (c == '"') {
@@ -303,6 +303,12 @@ struct Decoder::Impl {
         if (c == '\\') break;
       }
     }
+    return ReadStringSlow(v, field, out, index);
+  }
+
+  // Strings with escapes (unescaped into the parser's string buffer) and non-strings.
+  [[gnu::noinline]] bool ReadStringSlow(od::value& v, std::string_view field, std::string_view& out,
+                                        int32_t index) {
     error_code code = v.get_string().get(out);
     if (code) return FailJson(code, field, "expected a string", index);
     return true;
@@ -321,6 +327,13 @@ struct Decoder::Impl {
 
   bool ReadInt(od::value& v, std::string_view field, int64_t& out, int32_t index = -1) {
     error_code code = v.get_int64().get(out);
+    if (code) [[unlikely]]
+      return FailInt(v, code, field, index);
+    return true;
+  }
+
+  [[gnu::noinline]] bool FailInt(od::value& v, error_code code, std::string_view field,
+                                 int32_t index) {
     if (code == simdjson::INCORRECT_TYPE) {
       // A JSON number that is not an int64: fractional/exponent, or an integer too large.
       od::json_type type;
@@ -335,8 +348,7 @@ struct Decoder::Impl {
         return Fail(Kind::kWrongType, field, "expected an integer, got " + Quote(raw), index);
       }
     }
-    if (code) return FailJson(code, field, "expected an integer", index);
-    return true;
+    return FailJson(code, field, "expected an integer", index);
   }
 
   // Optional integer: null -> nullopt.
@@ -575,9 +587,9 @@ struct Decoder::Impl {
     return true;
   }
 
+  // Reads the next member of an object iteration into `field` and its key into `key`.
   bool NextField(simdjson::simdjson_result<od::field> result, std::string_view where,
-                 std::string_view& key, od::value& value) {
-    od::field field;
+                 od::field& field, std::string_view& key) {
     error_code code = std::move(result).get(field);
     if (code) return FailJson(code, where, "expected an object member");
     // Fast path: a key without escapes is viewed in place (stage 1 guarantees the closing
@@ -587,11 +599,10 @@ struct Decoder::Impl {
     while (raw[n] != '"' && raw[n] != '\\') ++n;
     if (raw[n] == '"') {
       key = std::string_view(raw, n);
-    } else {
-      code = field.unescaped_key().get(key);
-      if (code) return FailJson(code, where, "bad object key");
+      return true;
     }
-    value = field.value();
+    code = field.unescaped_key().get(key);
+    if (code) return FailJson(code, where, "bad object key");
     return true;
   }
 
@@ -681,9 +692,10 @@ struct Decoder::Impl {
     bool have_channel = false;
     bool have_sid = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "channel") {
         if (!ReadString(value, "msg.channel", body.channel_name)) return false;
         body.channel = ParseChannel(body.channel_name);
@@ -725,9 +737,10 @@ struct Decoder::Impl {
         bool have_channel = false;
         bool have_sid = false;
         for (auto member : object) {
+          od::field member_field;
           std::string_view key;
-          od::value value;
-          if (!NextField(std::move(member), "msg", key, value)) return false;
+          if (!NextField(std::move(member), "msg", member_field, key)) return false;
+          od::value& value = member_field.value();
           if (key == "channel") {
             if (!ReadString(value, "msg.channel", entry.channel_name, index)) return false;
             entry.channel = ParseChannel(entry.channel_name);
@@ -750,9 +763,10 @@ struct Decoder::Impl {
     od::object object;
     if (!ReadObject(v, "msg", object)) return false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "market_tickers") {
         if (!ReadStringArray(value, "msg.market_tickers", true, strings_a)) return false;
       } else if (key == "market_ids") {
@@ -773,9 +787,10 @@ struct Decoder::Impl {
     bool have_code = false;
     bool have_msg = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "code") {
         if (!ReadInt(value, "msg.code", body.code)) return false;
         have_code = true;
@@ -805,9 +820,10 @@ struct Decoder::Impl {
     bool yes_fp_seen = false, no_fp_seen = false, yes_dollars_seen = false, no_dollars_seen = false,
          yes_cents_seen = false, no_cents_seen = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "market_ticker") {
         if (!ReadTicker(value, "msg.market_ticker", body.market_ticker)) return false;
         have_ticker = true;
@@ -867,9 +883,10 @@ struct Decoder::Impl {
     Twin<core::Count> delta;
     std::optional<int64_t> ts_from_iso;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "market_ticker") {
         if (!ReadTicker(value, "msg.market_ticker", body.market_ticker)) return false;
         have_ticker = true;
@@ -916,9 +933,10 @@ struct Decoder::Impl {
     Twin<core::Count> volume, open_interest;
     std::optional<int64_t> ts_ms, ts_from_seconds;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "market_ticker") {
         if (!ReadTicker(value, "msg.market_ticker", body.market_ticker)) return false;
         have_ticker = true;
@@ -1003,9 +1021,10 @@ struct Decoder::Impl {
     std::optional<core::BookSide> book;
     std::optional<int64_t> ts_ms, ts_from_seconds;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "trade_id") {
         if (!ReadString(value, "msg.trade_id", body.trade_id)) return false;
         have_trade_id = true;
@@ -1093,9 +1112,10 @@ struct Decoder::Impl {
     std::optional<OrderAction> action;
     std::optional<int64_t> ts_ms, ts_from_seconds;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "trade_id") {
         if (!ReadString(value, "msg.trade_id", body.trade_id)) return false;
         have_trade_id = true;
@@ -1196,9 +1216,10 @@ struct Decoder::Impl {
     Twin<core::Count> position, volume;
     Twin<core::Money> cost, pnl, fees, fee_cost;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "user_id") {
         if (!ReadString(value, "msg.user_id", body.user_id)) return false;
         have_user = true;
@@ -1261,9 +1282,10 @@ struct Decoder::Impl {
     std::optional<core::Money> taker_cost, maker_cost;
     std::optional<int64_t> created_iso, updated_iso, expiration_iso;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "order_id") {
         if (!ReadString(value, "msg.order_id", body.order_id)) return false;
         have_order = true;
@@ -1395,9 +1417,10 @@ struct Decoder::Impl {
     if (!ReadObject(v, "msg", object)) return false;
     bool have_event = false, have_id = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "event_type") {
         std::string_view text;
         if (!ReadString(value, "msg.event_type", text)) return false;
@@ -1455,9 +1478,10 @@ struct Decoder::Impl {
       PriceRange range;
       bool have_start = false, have_end = false, have_step = false;
       for (auto member : object) {
+        od::field member_field;
         std::string_view key;
-        od::value value;
-        if (!NextField(std::move(member), "msg.price_ranges", key, value)) return false;
+        if (!NextField(std::move(member), "msg.price_ranges", member_field, key)) return false;
+        od::value& value = member_field.value();
         if (key == "start") {
           if (!ReadPrice(value, "msg.price_ranges.start", range.start, index)) return false;
           have_start = true;
@@ -1486,9 +1510,10 @@ struct Decoder::Impl {
     if (!ReadObject(v, "msg", object)) return false;
     bool have_ticker = false, have_event = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "market_ticker") {
         if (!ReadTicker(value, "msg.market_ticker", body.market_ticker)) return false;
         have_ticker = true;
@@ -1576,9 +1601,10 @@ struct Decoder::Impl {
     bool have_event = false, have_title = false, have_subtitle = false, have_collateral = false,
          have_series = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "event_ticker") {
         if (!ReadTicker(value, "msg.event_ticker", body.event_ticker)) return false;
         have_event = true;
@@ -1619,9 +1645,10 @@ struct Decoder::Impl {
     if (!ReadObject(v, "msg", object)) return false;
     bool have_event = false;
     for (auto member : object) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), "msg", key, value)) return false;
+      if (!NextField(std::move(member), "msg", member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "event_ticker") {
         if (!ReadTicker(value, "msg.event_ticker", body.event_ticker)) return false;
         have_event = true;
@@ -1695,9 +1722,10 @@ struct Decoder::Impl {
     bool have_msg = false;
     bool msg_deferred = false;
     for (auto member : root) {
+      od::field member_field;
       std::string_view key;
-      od::value value;
-      if (!NextField(std::move(member), kRoot, key, value)) return false;
+      if (!NextField(std::move(member), kRoot, member_field, key)) return false;
+      od::value& value = member_field.value();
       if (key == "type") {
         std::string_view name;
         if (!ReadString(value, "type", name)) return false;
@@ -1822,6 +1850,9 @@ core::Result<const Message*, DecodeError> Decoder::Decode(std::string_view frame
   if (frame.size() > impl.max_frame_bytes) return impl.TooLarge(frame.size());
   impl.EnsureBuffer(frame.size() + kPadding);
   if (!frame.empty()) std::memcpy(impl.buffer.get(), frame.data(), frame.size());
+  // Clear the padding: stale bytes of an earlier, longer frame there (a '}' right after the
+  // document) make simdjson rescan the whole document for balance (simdjson issue #1834).
+  std::memset(impl.buffer.get() + frame.size(), 0, kPadding);
   return impl.Run(impl.buffer.get(), frame.size(), impl.buffer_capacity);
 }
 

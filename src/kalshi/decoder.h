@@ -82,6 +82,7 @@ class Decoder {
   ~Decoder();
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
+  /// A moved-from Decoder may only be destroyed or assigned to.
   Decoder(Decoder&&) noexcept;
   Decoder& operator=(Decoder&&) noexcept;
 
@@ -92,7 +93,8 @@ class Decoder {
   /// Like Decode, without the copy: `frame.data()` must have at least
   /// `frame.size() + kPadding` readable bytes (`readable_bytes` says how many; if fewer, this
   /// falls back to copying). The bytes must stay unchanged until the next Decode call, because
-  /// the Message may point into them.
+  /// the Message may point into them. Fastest when the padding does not start with '}' or ']'
+  /// (simdjson then rescans the document for balance), e.g. zeroed padding.
   core::Result<const Message*, DecodeError> DecodePadded(std::string_view frame,
                                                          std::size_t readable_bytes);
 

@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include "core/check.h"
-#include "core/time.h"
 
 namespace kalshiflow::kalshi {
 namespace {

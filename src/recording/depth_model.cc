@@ -155,7 +155,9 @@ void SyntheticBook::Lower(core::OutcomeSide side, int new_best, std::vector<Leve
 
 void SyntheticBook::Raise(core::OutcomeSide side, int new_best, std::vector<LevelChange>* out) {
   KF_DCHECK(size_[Index(side)][new_best] == 0, "raise onto an existing level");
-  Set(side, new_best, SampleOrderSize(rng_, *cal_), out);
+  // Sized like the real best levels of the same market family (2024 weather books), not from
+  // the cross-market order-size distribution, whose median (756) is 10x the resting levels.
+  Set(side, new_best, SampleTable(rng_, cal_->best_level_contracts), out);
   best_[Index(side)] = new_best;
   FillTop(side, out);
 }

@@ -11,8 +11,8 @@
 //    removed (negative deltas to zero); a level at the new best is created if none exists
 //    (resting liquidity revealed: size from the best-level table).
 //  * Best bid moves UP (or an empty side becomes non-empty): one new order creates the level
-//    at the new best; its size is drawn from the real order-size distribution (quantile
-//    interpolation, below the p90 cap).
+//    at the new best; its size is drawn from the real best-level sizes of the same market
+//    family (the order-size distribution of other markets is 10x larger; see README Limits).
 //  * After either move, the top of the side is completed down to the calibrated depth:
 //    walking down from the best, an existing level is kept when it lies within the largest
 //    calibrated gap (7 cents below the best, 4 further down); otherwise a level is inserted at

@@ -51,10 +51,10 @@ core::Result<DatabaseUrl> ParseDatabaseUrl(std::string_view url) {
   parsed.url = std::string(url);
   if (scheme == "sqlite") {
     if (rest.empty()) {
-      return core::InvalidArgumentError(fmt::format(
-          "DATABASE_URL '{}' names no SQLite file; expected sqlite:///abs/path.db or "
-          "sqlite://./relative.db",
-          url));
+      return core::InvalidArgumentError(
+          fmt::format("DATABASE_URL '{}' names no SQLite file; expected sqlite:///abs/path.db or "
+                      "sqlite://./relative.db",
+                      url));
     }
     if (rest.find('?') != std::string_view::npos) {
       return core::InvalidArgumentError(

@@ -9,6 +9,7 @@
 // Paths are taken literally (no percent-decoding); query strings ("?...") are rejected.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@ struct OpenOptions {
   /// SQLite busy timeout: how long a statement waits for a lock held by another connection
   /// before failing with Unavailable.
   int busy_timeout_ms = 5'000;
+  /// SQLite page cache per connection, KiB (>= 0).
+  int64_t cache_size_kib = 32 * 1024;
   /// zstd level for raw frames (1 = fastest .. 19).
   int zstd_level = 3;
   /// Time source for metadata stamps (`schema_migrations.applied_at_ns`). Must outlive the
@@ -60,6 +63,7 @@ struct OpenOptions {
 /// Unimplemented (a later issue). Errors as ParseDatabaseUrl, plus the open/migrate errors of
 /// the implementation (Unavailable when the file cannot be opened, FailedPrecondition when the
 /// schema is newer than this binary).
-core::Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const OpenOptions& options = {});
+core::Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
+                                               const OpenOptions& options = {});
 
 }  // namespace kalshiflow::storage

@@ -53,8 +53,8 @@ core::Result<std::vector<core::PriceLevel>> DecodeLevels(std::string_view text) 
     int64_t count = 0;
     if (!pair.is_array() || pair.size() != 2 || !ReadInt64(pair[0], price) ||
         !ReadInt64(pair[1], count)) {
-      return core::DataLossError(fmt::format(
-          "snapshot level {} is not an [integer, integer] pair: '{}'", i, pair.dump()));
+      return core::DataLossError(
+          fmt::format("snapshot level {} is not an [integer, integer] pair: '{}'", i, pair.dump()));
     }
     levels.push_back(
         core::PriceLevel{core::Price::FromUnits(price), core::Count::FromUnits(count)});

@@ -202,16 +202,24 @@ CREATE INDEX idx_rl_fills_market ON rl_fills (market_ticker, local_ts_ns);
 
 constexpr std::array<Migration, 2> kSqliteMigrations = {{
     {1, "order-book recording tables (sessions, snapshots, deltas, raw frames)", kV1RecordingSql},
-    {2, "model registry and trading tables (models, episodes, actions, actor events, orders, "
-        "fills)",
+    {2,
+     "model registry and trading tables (models, episodes, actions, actor events, orders, "
+     "fills)",
      kV2TradingSql},
 }};
 
 constexpr std::array<std::string_view, 11> kSchemaTables = {
-    "schema_migrations",   "rl_orderbook_sessions", "rl_orderbook_snapshots",
-    "rl_orderbook_deltas", "rl_raw_frames",         "rl_models",
-    "rl_trading_episodes", "rl_trading_actions",    "rl_actor_events",
-    "rl_orders",           "rl_fills",
+    "schema_migrations",
+    "rl_orderbook_sessions",
+    "rl_orderbook_snapshots",
+    "rl_orderbook_deltas",
+    "rl_raw_frames",
+    "rl_models",
+    "rl_trading_episodes",
+    "rl_trading_actions",
+    "rl_actor_events",
+    "rl_orders",
+    "rl_fills",
 };
 
 constexpr const char* kCreateMigrationsTable =
@@ -255,8 +263,9 @@ core::Result<int> ReadSqliteSchemaVersion(sqlite3* db) {
           db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"));
   KF_ASSIGN_OR_RETURN(bool has_table, exists.Step());
   if (!has_table) return 0;
-  KF_ASSIGN_OR_RETURN(auto query, internal::Statement::Prepare(
-                                      db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  KF_ASSIGN_OR_RETURN(
+      auto query,
+      internal::Statement::Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   KF_ASSIGN_OR_RETURN(bool has_row, query.Step());
   if (!has_row) return 0;
   return static_cast<int>(query.ColumnInt64(0));
@@ -280,12 +289,12 @@ core::Result<std::vector<int>> ApplySqliteMigrations(sqlite3* db, core::Timestam
     }
     if (current >= migration.version) continue;  // guard rolls back the empty transaction
     if (current != migration.version - 1) {
-      return core::InternalError(fmt::format("schema version {} cannot be migrated to {}",
-                                             current, migration.version));
+      return core::InternalError(
+          fmt::format("schema version {} cannot be migrated to {}", current, migration.version));
     }
     std::string sql(migration.sql);
-    KF_RETURN_IF_ERROR(internal::Exec(db, sql.c_str(),
-                                      fmt::format("apply migration {}", migration.version)));
+    KF_RETURN_IF_ERROR(
+        internal::Exec(db, sql.c_str(), fmt::format("apply migration {}", migration.version)));
     KF_ASSIGN_OR_RETURN(auto record,
                         internal::Statement::Prepare(
                             db,

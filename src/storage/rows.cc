@@ -4,17 +4,21 @@ namespace kalshiflow::storage {
 
 std::string_view EnvironmentName(Environment environment) {
   switch (environment) {
-    case Environment::kDemo: return "demo";
-    case Environment::kProduction: return "production";
-    case Environment::kLocal: return "local";
-    case Environment::kReplay: return "replay";
+    case Environment::kDemo:
+      return "demo";
+    case Environment::kProduction:
+      return "production";
+    case Environment::kLocal:
+      return "local";
+    case Environment::kReplay:
+      return "replay";
   }
   return "unknown";
 }
 
 std::optional<Environment> ParseEnvironment(std::string_view text) {
-  for (Environment e : {Environment::kDemo, Environment::kProduction, Environment::kLocal,
-                        Environment::kReplay}) {
+  for (Environment e :
+       {Environment::kDemo, Environment::kProduction, Environment::kLocal, Environment::kReplay}) {
     if (text == EnvironmentName(e)) return e;
   }
   return std::nullopt;
@@ -22,9 +26,12 @@ std::optional<Environment> ParseEnvironment(std::string_view text) {
 
 std::string_view SessionStatusName(SessionStatus status) {
   switch (status) {
-    case SessionStatus::kActive: return "active";
-    case SessionStatus::kClosed: return "closed";
-    case SessionStatus::kError: return "error";
+    case SessionStatus::kActive:
+      return "active";
+    case SessionStatus::kClosed:
+      return "closed";
+    case SessionStatus::kError:
+      return "error";
   }
   return "unknown";
 }

@@ -4,7 +4,6 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -57,15 +56,13 @@ core::Result<std::string> TickersToJson(const std::vector<std::string>& tickers)
 core::Result<std::vector<std::string>> TickersFromJson(std::string_view text, SessionId id) {
   nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) {
-    return core::DataLossError(
-        fmt::format("session {}: market_tickers is not a JSON array", id));
+    return core::DataLossError(fmt::format("session {}: market_tickers is not a JSON array", id));
   }
   std::vector<std::string> tickers;
   tickers.reserve(doc.size());
   for (const auto& t : doc) {
     if (!t.is_string()) {
-      return core::DataLossError(
-          fmt::format("session {}: market_tickers holds a non-string", id));
+      return core::DataLossError(fmt::format("session {}: market_tickers holds a non-string", id));
     }
     tickers.push_back(t.get<std::string>());
   }
@@ -230,15 +227,15 @@ struct SqliteStore::Impl {
     if (auto ended = s.ColumnOptionalInt64(3)) info.ended_at = core::Timestamp::FromNanos(*ended);
     auto status = ParseSessionStatus(s.ColumnText(4));
     if (!status) {
-      return core::DataLossError(fmt::format("session {}: unknown status '{}'", info.id,
-                                             s.ColumnText(4)));
+      return core::DataLossError(
+          fmt::format("session {}: unknown status '{}'", info.id, s.ColumnText(4)));
     }
     info.status = *status;
     info.websocket_url = std::string(s.ColumnText(5));
     auto environment = ParseEnvironment(s.ColumnText(6));
     if (!environment) {
-      return core::DataLossError(fmt::format("session {}: unknown environment '{}'", info.id,
-                                             s.ColumnText(6)));
+      return core::DataLossError(
+          fmt::format("session {}: unknown environment '{}'", info.id, s.ColumnText(6)));
     }
     info.environment = *environment;
     info.counts = SessionCounts{s.ColumnInt64(7), s.ColumnInt64(8), s.ColumnInt64(9)};
@@ -267,6 +264,10 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
                                                              const OpenOptions& options) {
   return Guarded("open", [&]() -> core::Result<std::unique_ptr<SqliteStore>> {
     if (path.empty()) return core::InvalidArgumentError("sqlite: empty database path");
+    if (options.cache_size_kib < 0) {
+      return core::InvalidArgumentError(
+          fmt::format("sqlite cache size {} KiB is negative", options.cache_size_kib));
+    }
     if (options.zstd_level < 1 || options.zstd_level > ZSTD_maxCLevel()) {
       return core::InvalidArgumentError(
           fmt::format("zstd level {} outside 1..{}", options.zstd_level, ZSTD_maxCLevel()));
@@ -277,7 +278,8 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
       std::filesystem::path file(path);
       if (!options.create_if_missing) {
         if (!std::filesystem::exists(file, ec)) {
-          return core::NotFoundError(fmt::format("sqlite: database file '{}' does not exist", path));
+          return core::NotFoundError(
+              fmt::format("sqlite: database file '{}' does not exist", path));
         }
       } else if (file.has_parent_path()) {
         std::filesystem::create_directories(file.parent_path(), ec);
@@ -294,8 +296,7 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
     if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr);
     if (rc != SQLITE_OK) {
-      core::Status error =
-          SqliteError(impl->db, rc, fmt::format("open '{}'", path));
+      core::Status error = SqliteError(impl->db, rc, fmt::format("open '{}'", path));
       return core::UnavailableError(error.message());
     }
     sqlite3_extended_result_codes(impl->db, 1);
@@ -319,15 +320,21 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
     }
     KF_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA synchronous=NORMAL", "set synchronous"));
     KF_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
-    if (const char* extra = std::getenv("KF_SQLITE_PRAGMAS")) {  // TEMP experiment
-      KF_RETURN_IF_ERROR(Exec(impl->db, extra, "extra pragmas"));
-    }
+    // A larger page cache and fewer, larger checkpoints: measured ~1.8x rows/s for 1,000-row
+    // batches (bench/storage). The WAL grows to ~40 MB between checkpoints and is truncated
+    // back to 64 MB at most afterwards.
+    KF_RETURN_IF_ERROR(Exec(impl->db,
+                            fmt::format("PRAGMA cache_size=-{}", options.cache_size_kib).c_str(),
+                            "set cache size"));
+    KF_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA wal_autocheckpoint=10000", "set autocheckpoint"));
+    KF_RETURN_IF_ERROR(
+        Exec(impl->db, "PRAGMA journal_size_limit=67108864", "set journal size limit"));
 
     KF_ASSIGN_OR_RETURN(int version, ReadSqliteSchemaVersion(impl->db));
     if (version > LatestSchemaVersion()) {
-      return core::FailedPreconditionError(fmt::format(
-          "database '{}' has schema version {}, newer than this binary supports ({})", path,
-          version, LatestSchemaVersion()));
+      return core::FailedPreconditionError(
+          fmt::format("database '{}' has schema version {}, newer than this binary supports ({})",
+                      path, version, LatestSchemaVersion()));
     }
     if (options.migrate) {
       KF_ASSIGN_OR_RETURN(auto applied, ApplySqliteMigrations(impl->db, impl->clock->Now()));
@@ -363,9 +370,9 @@ core::Result<std::vector<TableRowCount>> SqliteStore::TableRowCounts() {
       exists.Reset();
       if (!present) continue;
       // Table names cannot be SQL parameters; these are fixed names from SchemaTables().
-      KF_ASSIGN_OR_RETURN(Statement count,
-                          Statement::Prepare(impl_->db,
-                                             fmt::format("SELECT COUNT(*) FROM \"{}\"", table)));
+      KF_ASSIGN_OR_RETURN(
+          Statement count,
+          Statement::Prepare(impl_->db, fmt::format("SELECT COUNT(*) FROM \"{}\"", table)));
       KF_ASSIGN_OR_RETURN(bool has_row, count.Step());
       counts.push_back(TableRowCount{std::string(table), has_row ? count.ColumnInt64(0) : 0});
     }
@@ -419,8 +426,8 @@ core::Status SqliteStore::CloseSession(SessionId id, const SessionEnd& end) {
     KF_RETURN_IF_ERROR(s.Run());
     if (sqlite3_changes(impl_->db) == 1) return core::Status::Ok();
     KF_ASSIGN_OR_RETURN(SessionInfo existing, impl_->GetSessionLocked(id));
-    return core::FailedPreconditionError(fmt::format("session {} is already {}", id,
-                                                     SessionStatusName(existing.status)));
+    return core::FailedPreconditionError(
+        fmt::format("session {} is already {}", id, SessionStatusName(existing.status)));
   });
 }
 
@@ -434,12 +441,11 @@ core::Result<std::vector<SessionInfo>> SqliteStore::ListSessions(const SessionFi
   return Guarded("list sessions", [&]() -> core::Result<std::vector<SessionInfo>> {
     KF_ASSIGN_OR_RETURN(
         Statement s,
-        Statement::Prepare(impl_->db,
-                           fmt::format("SELECT {} FROM rl_orderbook_sessions "
-                                       "WHERE (?1 IS NULL OR status = ?1) "
-                                       "AND (?2 IS NULL OR environment = ?2) "
-                                       "ORDER BY id DESC LIMIT ?3",
-                                       kSessionColumns)));
+        Statement::Prepare(impl_->db, fmt::format("SELECT {} FROM rl_orderbook_sessions "
+                                                  "WHERE (?1 IS NULL OR status = ?1) "
+                                                  "AND (?2 IS NULL OR environment = ?2) "
+                                                  "ORDER BY id DESC LIMIT ?3",
+                                                  kSessionColumns)));
     if (filter.status) KF_RETURN_IF_ERROR(s.BindText(1, SessionStatusName(*filter.status)));
     if (filter.environment) {
       KF_RETURN_IF_ERROR(s.BindText(2, EnvironmentName(*filter.environment)));
@@ -527,12 +533,12 @@ core::Status SqliteStore::WriteBatch(std::span<const Row> rows) {
           },
           rows[i]);
       if (!status.ok()) {
-        return core::Status(status.code(),
-                            fmt::format("write batch: row {} of {} ({}, session {}): {}", i,
-                                        rows.size(), RowKindName(rows[i]),
-                                        std::visit([](const auto& r) { return r.session_id; },
-                                                   rows[i]),
-                                        status.message()));
+        return core::Status(
+            status.code(),
+            fmt::format("write batch: row {} of {} ({}, session {}): {}", i, rows.size(),
+                        RowKindName(rows[i]),
+                        std::visit([](const auto& r) { return r.session_id; }, rows[i]),
+                        status.message()));
       }
     }
     Statement& add = impl_->add_counts;
@@ -599,8 +605,7 @@ core::Status SqliteStore::ReadSessionUpdates(SessionId id, const ReplayQuery& qu
       KF_ASSIGN_OR_RETURN(delta_ready, deltas.Step());
     }
     auto key = [](const Statement& s, int kind) {
-      return OrderKey{s.ColumnInt64(4), s.ColumnInt64(2), s.ColumnInt64(1), kind,
-                      s.ColumnInt64(5)};
+      return OrderKey{s.ColumnInt64(4), s.ColumnInt64(2), s.ColumnInt64(1), kind, s.ColumnInt64(5)};
     };
     while (snapshot_ready || delta_ready) {
       bool take_delta = delta_ready && (!snapshot_ready || key(deltas, 0) < key(snapshots, 1));
@@ -633,9 +638,8 @@ core::Status SqliteStore::ReadSessionUpdates(SessionId id, const ReplayQuery& qu
         auto yes = DecodeLevels(snapshots.ColumnText(6));
         auto no = DecodeLevels(snapshots.ColumnText(7));
         if (!yes.ok() || !no.ok()) {
-          return core::DataLossError(
-              fmt::format("snapshot row {}: {}", snapshots.ColumnInt64(5),
-                          (!yes.ok() ? yes.error() : no.error()).message()));
+          return core::DataLossError(fmt::format("snapshot row {}: {}", snapshots.ColumnInt64(5),
+                                                 (!yes.ok() ? yes.error() : no.error()).message()));
         }
         row.yes_bids = std::move(yes).value();
         row.no_bids = std::move(no).value();
@@ -666,11 +670,10 @@ core::Status SqliteStore::ReadRawFrames(SessionId id, const RawFrameCallback& ca
       std::string_view blob = s.ColumnBlob(4);
       unsigned long long content = ZSTD_getFrameContentSize(blob.data(), blob.size());
       if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
-          expected < 0 || content != static_cast<uint64_t>(expected) ||
-          content > kMaxFrameBytes) {
-        return core::DataLossError(fmt::format(
-            "raw frame row {}: compressed frame does not match its recorded size {}", row_id,
-            expected));
+          expected < 0 || content != static_cast<uint64_t>(expected) || content > kMaxFrameBytes) {
+        return core::DataLossError(
+            fmt::format("raw frame row {}: compressed frame does not match its recorded size {}",
+                        row_id, expected));
       }
       RawFrameRow frame;
       frame.session_id = id;

@@ -10,25 +10,34 @@ namespace kalshiflow::storage::internal {
 core::StatusCode MapSqliteCode(int extended_code) {
   using core::StatusCode;
   switch (extended_code) {
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return StatusCode::kFailedPrecondition;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return StatusCode::kFailedPrecondition;
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return StatusCode::kAlreadyExists;
-    default: break;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return StatusCode::kAlreadyExists;
+    default:
+      break;
   }
   switch (extended_code & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-    case SQLITE_PROTOCOL: return StatusCode::kUnavailable;
-    case SQLITE_FULL: return StatusCode::kResourceExhausted;
-    case SQLITE_CONSTRAINT: return StatusCode::kInvalidArgument;
+    case SQLITE_PROTOCOL:
+      return StatusCode::kUnavailable;
+    case SQLITE_FULL:
+      return StatusCode::kResourceExhausted;
+    case SQLITE_CONSTRAINT:
+      return StatusCode::kInvalidArgument;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return StatusCode::kDataLoss;
+    case SQLITE_NOTADB:
+      return StatusCode::kDataLoss;
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH: return StatusCode::kPermissionDenied;
-    default: return StatusCode::kInternal;
+    case SQLITE_AUTH:
+      return StatusCode::kPermissionDenied;
+    default:
+      return StatusCode::kInternal;
   }
 }
 
@@ -91,9 +100,9 @@ core::Status Statement::BindOptionalInt64(int index, const std::optional<int64_t
 
 core::Status Statement::BindText(int index, std::string_view text) {
   // sqlite3_bind_text64 with SQLITE_UTF8 stores the bytes verbatim (no validation).
-  return Check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC,
-                                   SQLITE_UTF8),
-               "bind text");
+  return Check(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+      "bind text");
 }
 
 core::Status Statement::BindBlob(int index, const void* data, size_t size) {

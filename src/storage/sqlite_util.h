@@ -47,7 +47,7 @@ class Statement {
 
   core::Status BindInt64(int index, int64_t value);
   core::Status BindOptionalInt64(int index, const std::optional<int64_t>& value);
-  core::Status BindText(int index, std::string_view text);  // SQLITE_STATIC
+  core::Status BindText(int index, std::string_view text);          // SQLITE_STATIC
   core::Status BindBlob(int index, const void* data, size_t size);  // SQLITE_STATIC
   core::Status BindNull(int index);
 

@@ -34,7 +34,8 @@ core::Result<std::unique_ptr<WriteQueue>> WriteQueue::Create(Store& store,
   };
   if (options.capacity < 1) return bad("capacity must be >= 1");
   if (options.batch_size < 1) return bad("batch_size must be >= 1");
-  if (options.max_batch_rows < options.batch_size) return bad("max_batch_rows must be >= batch_size");
+  if (options.max_batch_rows < options.batch_size)
+    return bad("max_batch_rows must be >= batch_size");
   if (options.batch_interval.count() <= 0) return bad("batch_interval must be > 0");
   if (options.retry_initial_backoff.count() <= 0) return bad("retry_initial_backoff must be > 0");
   if (options.retry_max_backoff < options.retry_initial_backoff) {
@@ -113,7 +114,8 @@ bool WriteQueue::TryEnqueue(Row row) {
       }
       return true;
     }
-    if (auto* snapshot = std::get_if<SnapshotRow>(&row); snapshot != nullptr && !snapshot->synthetic) {
+    if (auto* snapshot = std::get_if<SnapshotRow>(&row);
+        snapshot != nullptr && !snapshot->synthetic) {
       SessionId session = snapshot->session_id;
       std::string ticker = snapshot->market_ticker;
       bool accepted = Push(std::move(row));
@@ -279,8 +281,16 @@ void WriteQueue::WriteChunk(std::span<const Row> chunk) {
     }
     // A permanent error: isolate the offending rows.
     if (chunk.size() == 1) {
-      spdlog::error("write queue: store rejected a {} row, dropping it: {}",
-                    RowKindName(chunk.front()), status.ToString());
+      uint64_t rejected_before = 0;
+      {
+        std::lock_guard lock(mu_);
+        rejected_before = stats_.rejected;
+      }
+      // Log the first rejections and then every 1,000th (a broken database rejects every row).
+      if (rejected_before < 10 || rejected_before % 1'000 == 0) {
+        spdlog::error("write queue: store rejected a {} row, dropping it ({} rejected before): {}",
+                      RowKindName(chunk.front()), rejected_before, status.ToString());
+      }
       Complete(1, 0, 1, 0);
       return;
     }
@@ -325,8 +335,8 @@ void WriteQueue::Complete(size_t rows, uint64_t written, uint64_t rejected, uint
   done_cv_.notify_all();
   // Drops are counted on the producers' hot path; they are reported here, off it.
   if (new_drops > 0) {
-    spdlog::warn("write queue: {} rows dropped because the queue was full ({} in total)",
-                 new_drops, total_drops);
+    spdlog::warn("write queue: {} rows dropped because the queue was full ({} in total)", new_drops,
+                 total_drops);
   }
 }
 

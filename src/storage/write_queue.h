@@ -21,6 +21,8 @@
 //    so it may read producer-owned state (the collector's books) without synchronisation.
 //    It must not call back into the queue.
 //  * Shutdown (also run by the destructor) may be called from any thread, once or many times.
+//    Producers must have stopped calling TryEnqueue before the queue is destroyed (calls after
+//    Shutdown but before destruction are fine: they are refused and counted).
 //  * Rows are written in the order they were accepted (FIFO over all producers).
 #pragma once
 
@@ -90,19 +92,19 @@ struct WriteQueueOptions {
 
 /// Counters of a WriteQueue. Invariant: accepted == written + rejected + abandoned + depth.
 struct WriteQueueStats {
-  size_t depth = 0;                    // rows waiting + being written
-  uint64_t accepted = 0;               // rows TryEnqueue took in (incl. synthetic snapshots)
-  uint64_t written = 0;                // rows committed by the store
-  uint64_t dropped = 0;                // rows refused because the queue was full
-  uint64_t dropped_after_shutdown = 0; // rows refused because Shutdown had begun
-  uint64_t rejected = 0;               // rows the store refused permanently (not retried)
-  uint64_t abandoned = 0;              // rows given up at the shutdown deadline
-  uint64_t batches = 0;                // successful Store::WriteBatch calls
-  uint64_t write_errors = 0;           // failed Store::WriteBatch calls (every retry counts)
-  uint64_t deltas_sampled_out = 0;     // deltas not stored because of sampling
-  uint64_t snapshots_synthesized = 0;  // synthetic snapshots accepted (sampling)
-  bool store_failing = false;          // the latest WriteBatch failed and is being retried
-  std::string last_error;              // latest store error (empty when none so far)
+  size_t depth = 0;                     // rows waiting + being written
+  uint64_t accepted = 0;                // rows TryEnqueue took in (incl. synthetic snapshots)
+  uint64_t written = 0;                 // rows committed by the store
+  uint64_t dropped = 0;                 // rows refused because the queue was full
+  uint64_t dropped_after_shutdown = 0;  // rows refused because Shutdown had begun
+  uint64_t rejected = 0;                // rows the store refused permanently (not retried)
+  uint64_t abandoned = 0;               // rows given up at the shutdown deadline
+  uint64_t batches = 0;                 // successful Store::WriteBatch calls
+  uint64_t write_errors = 0;            // failed Store::WriteBatch calls (every retry counts)
+  uint64_t deltas_sampled_out = 0;      // deltas not stored because of sampling
+  uint64_t snapshots_synthesized = 0;   // synthetic snapshots accepted (sampling)
+  bool store_failing = false;           // the latest WriteBatch failed and is being retried
+  std::string last_error;               // latest store error (empty when none so far)
 };
 
 /// Bounded multi-producer queue with its own writer thread (see the file comment).
@@ -152,7 +154,7 @@ class WriteQueue {
 
   // Sampling state of one (session, market).
   struct SampleState {
-    int64_t seen = 0;               // deltas offered
+    int64_t seen = 0;  // deltas offered
     int64_t kept_since_snapshot = 0;
   };
 
@@ -171,9 +173,9 @@ class WriteQueue {
   bool stop_ = false;                  // writer: exit once pending_ is empty      (mu_)
   bool abandon_all_ = false;           // shutdown deadline passed while failing   (mu_)
   SteadyClock::time_point shutdown_deadline_;  //                                 (mu_)
-  uint64_t consecutive_failures_ = 0;  //                                         (mu_)
-  uint64_t dropped_logged_ = 0;        // drops already reported in the log       (mu_)
-  WriteQueueStats stats_;              // counters except depth                    (mu_)
+  uint64_t consecutive_failures_ = 0;          //                                         (mu_)
+  uint64_t dropped_logged_ = 0;                // drops already reported in the log       (mu_)
+  WriteQueueStats stats_;                      // counters except depth                    (mu_)
 
   mutable std::mutex sample_mu_;
   std::unordered_map<SessionId, std::unordered_map<std::string, SampleState>>

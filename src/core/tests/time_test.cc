@@ -26,7 +26,8 @@ TEST(TimestampTest, ParsesNaiveLocalTimeWithFractionAndOffset) {
 TEST(TimestampTest, RejectsMalformed) {
   for (const char* bad : {"", "2025-12-04", "2025-13-01T00:00:00", "2025-02-30T00:00:00",
                           "2025-12-04T25:00:00", "2025-12-04T12:27:16.", "2025-12-04T12:27:16Zx",
-                          "2025/12/04T12:27:16"}) {
+                          "2025/12/04T12:27:16", "2387-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
+                          "9999-12-31T23:59:59Z"}) {
     EXPECT_FALSE(Timestamp::ParseIso8601(bad).ok()) << bad;
   }
 }

@@ -2,6 +2,7 @@
 // and the decoder's general contract: forward compatibility, field order, reuse, padding.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -397,6 +398,44 @@ TEST(DecoderContract, FixedPointWinsOverLegacyTwin) {
             (std::vector<core::PriceLevel>{{P(150), C(250)}}));
   EXPECT_EQ(testing::ToVector((*result)->snapshot.no_bids),
             (std::vector<core::PriceLevel>{{P(700), C(700)}}));
+}
+
+TEST(DecoderContract, LegacyRfc3339TimestampsWithOffsetsAndFractions) {
+  Decoder decoder;
+  struct Case {
+    const char* ts;
+    std::optional<int64_t> ms;
+  };
+  const Case cases[] = {
+      {"2026-02-14T15:30:00Z", 1771083000000},
+      {"2026-02-14T15:30:00.123456Z", 1771083000123},  // sub-ms digits truncated
+      {"2026-02-14T16:30:00.5+01:00", 1771083000500},
+      {"2026-02-14T10:00:00-05:30", 1771083000000},
+      {"2026-02-14 15:30:00", 1771083000000},     // no zone: UTC
+      {"9999-12-31T23:59:59Z", 253402300799000},  // far outside core::Timestamp's range: fine
+      {"2026-02-30T15:30:00Z", std::nullopt},
+      {"2026-02-14T24:00:00Z", std::nullopt},
+      {"2026-02-14T15:30:00+1:00", std::nullopt},
+      {"2026-02-14T15:30:00.Z", std::nullopt},
+      {"2026-02-14", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.ts);
+    auto result = decoder.Decode(DeltaWith(std::string(kDeltaBody) + R"(,"ts":")" + c.ts + "\""));
+    if (c.ms.has_value()) {
+      ASSERT_TRUE(result.ok()) << result.error().ToString();
+      EXPECT_EQ((*result)->delta.ts_ms, *c.ms);
+    } else {
+      ASSERT_FALSE(result.ok());
+      EXPECT_EQ(result.error().kind, Kind::kBadValue);
+      EXPECT_EQ(result.error().field, "msg.ts");
+    }
+  }
+  // ts_ms wins over ts when both are present.
+  auto result = decoder.Decode(
+      DeltaWith(std::string(kDeltaBody) + R"(,"ts":"2026-02-14T15:30:00Z","ts_ms":42)"));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ((*result)->delta.ts_ms, 42);
 }
 
 TEST(DecoderContract, OptionalFieldsMayBeNull) {

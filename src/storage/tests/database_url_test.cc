@@ -49,8 +49,8 @@ TEST(DatabaseUrlTest, RejectsMalformedUrls) {
 }
 
 TEST(DatabaseUrlTest, PostgresIsRecognisedButUnimplementedAndNeverLeaksPasswords) {
-  for (std::string_view url : {"postgresql://kf:s3cret@db.example:5432/kalshiflow",
-                               "postgres://kf:s3cret@localhost/kf"}) {
+  for (std::string_view url :
+       {"postgresql://kf:s3cret@db.example:5432/kalshiflow", "postgres://kf:s3cret@localhost/kf"}) {
     auto parsed = ParseDatabaseUrl(url);
     ASSERT_TRUE(parsed.ok()) << url;
     EXPECT_EQ(parsed->kind, DatabaseUrl::Kind::kPostgres);

@@ -29,16 +29,16 @@ TEST(LevelsCodecTest, DecodesWhitespaceAndExtremes) {
 }
 
 TEST(LevelsCodecTest, CorruptTextIsDataLoss) {
-  for (std::string_view bad :
-       {"", "{", "{}", "[[1]]", "[[1,2,3]]", "[[1.5,2]]", "[[\"1\",2]]", "[1,2]",
-        "[[9223372036854775808,1]]", "[[1,2]", "null"}) {
+  for (std::string_view bad : {"", "{", "{}", "[[1]]", "[[1,2,3]]", "[[1.5,2]]", "[[\"1\",2]]",
+                               "[1,2]", "[[9223372036854775808,1]]", "[[1,2]", "null"}) {
     auto levels = DecodeLevels(bad);
     ASSERT_FALSE(levels.ok()) << bad;
     EXPECT_EQ(levels.error().code(), core::StatusCode::kDataLoss) << bad;
   }
 }
 
-RC_GTEST_PROP(LevelsCodecProperty, RoundTripsExactly, (std::vector<std::pair<int64_t, int64_t>> raw)) {
+RC_GTEST_PROP(LevelsCodecProperty, RoundTripsExactly,
+              (std::vector<std::pair<int64_t, int64_t>> raw)) {
   std::vector<core::PriceLevel> levels;
   for (auto [p, c] : raw) levels.push_back(L(p, c));
   auto back = DecodeLevels(EncodeLevels(levels));

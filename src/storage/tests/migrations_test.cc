@@ -20,8 +20,9 @@ std::set<std::string> SchemaObjects(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT type || ' ' || name || ' ' || IFNULL(sql, '') "
-                                   "FROM sqlite_master",
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT type || ' ' || name || ' ' || IFNULL(sql, '') "
+                               "FROM sqlite_master",
                                -1, &stmt, nullptr),
             SQLITE_OK);
   std::set<std::string> objects;

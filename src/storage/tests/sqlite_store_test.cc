@@ -245,7 +245,8 @@ TEST_F(SqliteStoreTest, WritesAndReadsBackSnapshotsAndDeltasExactlyInReplayOrder
   }
   // Every written row comes back exactly (as a multiset).
   auto contains = [&](const ReplayUpdate& u) {
-    return std::count(read->begin(), read->end(), u) == std::count(written.begin(), written.end(), u);
+    return std::count(read->begin(), read->end(), u) ==
+           std::count(written.begin(), written.end(), u);
   };
   for (const auto& u : written) EXPECT_TRUE(contains(u));
   // Spot checks of the hand-made rows and their positions.
@@ -328,8 +329,9 @@ TEST_F(SqliteStoreTest, RawFramesAreCompressedAndDecompressByteIdentical) {
     row.frame = std::move(bytes);
     frames.push_back(row);
   };
-  frame(R"({"type":"orderbook_delta","sid":1,"seq":2399869,"msg":{"market_ticker":"KXGOLD15M-26AUG102130-30","price_dollars":"0.4800","delta_fp":"-40.00","side":"no","ts_ms":1786410915566}})",
-        1, 2'399'869, 100);
+  frame(
+      R"({"type":"orderbook_delta","sid":1,"seq":2399869,"msg":{"market_ticker":"KXGOLD15M-26AUG102130-30","price_dollars":"0.4800","delta_fp":"-40.00","side":"no","ts_ms":1786410915566}})",
+      1, 2'399'869, 100);
   frame("", std::nullopt, std::nullopt, 200);  // empty frame
   frame(std::string("\0\x01\xff\x00binary\0", 11), std::nullopt, std::nullopt, 300);
   std::string repetitive;
@@ -376,8 +378,9 @@ TEST_F(SqliteStoreTest, RawFramesAreCompressedAndDecompressByteIdentical) {
   // A corrupted blob is reported as DataLoss, not a crash.
   sqlite3_close(db);
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE rl_raw_frames SET frame_zstd = x'28B52FFD0000' WHERE local_ts_ns = 100",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(
+                db, "UPDATE rl_raw_frames SET frame_zstd = x'28B52FFD0000' WHERE local_ts_ns = 100",
+                nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   core::Status corrupt = store_->ReadRawFrames(id, [](RawFrameRow) { return core::Status::Ok(); });
@@ -389,8 +392,8 @@ TEST_F(SqliteStoreTest, CorruptStoredLevelsAreDataLoss) {
   ASSERT_TRUE(store_->WriteBatch(std::vector<Row>{MakeSnapshot(id, "KXA", 1, 1)}).ok());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE rl_orderbook_snapshots SET yes_levels = '[[1,2],[3]'",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE rl_orderbook_snapshots SET yes_levels = '[[1,2],[3]'", nullptr,
+                         nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto read = LoadSessionUpdates(*store_, id);
@@ -471,8 +474,8 @@ TEST(SqliteStoreInMemoryTest, InMemoryDatabaseWorks) {
 }
 
 TEST(SqliteStoreNamesTest, EnumNamesRoundTrip) {
-  for (auto e : {Environment::kDemo, Environment::kProduction, Environment::kLocal,
-                 Environment::kReplay}) {
+  for (auto e :
+       {Environment::kDemo, Environment::kProduction, Environment::kLocal, Environment::kReplay}) {
     EXPECT_EQ(ParseEnvironment(EnvironmentName(e)), e);
   }
   EXPECT_EQ(ParseEnvironment("Production"), std::nullopt);

@@ -319,8 +319,8 @@ TEST_F(WriteQueueTest, SamplingKeepsOneOfNDeltasAndWritesReconstructibleSnapshot
   WriteQueueOptions options;
   options.delta_sample_every = kEvery;
   options.snapshot_every_kept_deltas = kSnapshotEvery;
-  options.snapshot_provider = [&](SessionId session, std::string_view ticker)
-      -> std::optional<BookLevels> {
+  options.snapshot_provider = [&](SessionId session,
+                                  std::string_view ticker) -> std::optional<BookLevels> {
     EXPECT_EQ(session, session_);
     ++provider_calls;
     return books.at(std::string(ticker)).Levels();

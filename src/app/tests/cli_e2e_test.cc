@@ -1,0 +1,169 @@
+// End-to-end tests of the kalshiflow CLI: run the built binary as a user would (working
+// directory = repository root) and check its output, exit codes and the files it writes.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "recording/format.h"
+#include "storage/database_url.h"
+
+namespace kalshiflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+
+RunResult RunCli(const std::string& args) {
+  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Only the JSON object of a command's output (its first '{' to its last '}').
+nlohmann::json JsonOf(const std::string& output) {
+  const auto begin = output.find('{');
+  const auto end = output.rfind('}');
+  if (begin == std::string::npos || end == std::string::npos) return nullptr;
+  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("kalshiflow_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+            "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, HelpListsEveryCommand) {
+  auto r = RunCli("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* command : {"demo", "convert", "recording", "db"}) {
+    EXPECT_NE(r.output.find(command), std::string::npos) << command;
+  }
+  EXPECT_NE(RunCli("no-such-command").exit_code, 0);
+}
+
+// The main job: bundled real data -> recording -> decoder/sequencer/books -> SQLite.
+TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
+  auto r = RunCli("demo --out-dir " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" 0 dropped"), std::string::npos) << r.output;
+
+  const fs::path recording = dir_ / "demo.kfrec";
+  auto stats = RunCli("recording stats " + recording.string() + " --json");
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  auto j = JsonOf(stats.output);
+  ASSERT_TRUE(j.is_object()) << stats.output;
+  EXPECT_EQ(j["markets"].get<int>(), 18);  // 3 real days x 6 strikes of KXHIGHNY
+  const int64_t frames = j["frames"].get<int64_t>();
+  // The converter's own count, printed by the demo, agrees with the file.
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(r.output, match, std::regex(R"(into (\d+) frames)"))) << r.output;
+  EXPECT_EQ(frames, std::stoll(match[1].str()));
+  EXPECT_GT(frames, 50'000);  // three real days of six markets
+  EXPECT_GT(j["span_seconds"].get<double>(), 2 * 86'400.0);
+
+  // Every frame of the recording was applied and stored: snapshots + deltas == frames, and one
+  // raw frame per applied frame.
+  auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto counts = (*store)->TableRowCounts();
+  ASSERT_TRUE(counts.ok());
+  int64_t snapshots = 0, deltas = 0, raw = 0, sessions = 0;
+  for (const auto& c : *counts) {
+    if (c.table == "rl_orderbook_snapshots") snapshots = c.rows;
+    if (c.table == "rl_orderbook_deltas") deltas = c.rows;
+    if (c.table == "rl_raw_frames") raw = c.rows;
+    if (c.table == "rl_orderbook_sessions") sessions = c.rows;
+  }
+  EXPECT_EQ(snapshots + deltas, frames);
+  EXPECT_EQ(raw, frames);
+  EXPECT_EQ(sessions, 1);
+}
+
+TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {
+  const fs::path csv = dir_ / "market_data_TEST.csv";
+  std::ofstream(csv) << "timestamp,market_ticker,best_yes_bid,best_no_bid,implied_no_ask,implied_yes_ask\n"
+                        "2025-12-04T12:27:16.079996,KXTEST-25DEC05-T37,40,55,60,45\n"
+                        "2025-12-04T12:27:17.000000,KXTEST-25DEC05-T37,41,55,59,45\n"
+                        "garbage line\n"
+                        "2025-12-04T12:27:18.000000,KXTEST-25DEC05-T37,abc,55,59,45\n"
+                        "2025-12-04T12:27:19.000000,KXTEST-25DEC05-T37,41,54,59,46\n";
+  const fs::path out = dir_ / "out.kfrec";
+  auto r = RunCli("convert " + csv.string() + " --out " + out.string() + " --seed 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("market_data_TEST.csv:4"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("market_data_TEST.csv:5"), std::string::npos) << r.output;
+
+  auto stats = RunCli("recording stats " + out.string() + " --json");
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  auto j = JsonOf(stats.output);
+  ASSERT_TRUE(j.is_object()) << stats.output;
+  EXPECT_EQ(j["markets"].get<int>(), 1);
+  const auto& m = j["per_market"]["KXTEST-25DEC05-T37"];
+  EXPECT_EQ(m["snapshots"].get<int>(), 1);
+  EXPECT_GE(m["deltas"].get<int>(), 2);  // two best-bid changes, one frame or more each
+
+  // Same input and seed => byte-identical recording.
+  const fs::path again = dir_ / "again.kfrec";
+  ASSERT_EQ(RunCli("convert " + csv.string() + " --out " + again.string() + " --seed 3").exit_code, 0);
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(read(out), read(again));
+}
+
+TEST_F(CliTest, DbMigrateThenStatus) {
+  const std::string url = "sqlite://" + (dir_ / "sub" / "k.db").string();
+  auto r = RunCli("db migrate --database-url " + url);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto again = RunCli("db migrate --database-url " + url);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  auto status = RunCli("db status --database-url " + url);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("rl_orderbook_deltas"), std::string::npos) << status.output;
+}
+
+TEST_F(CliTest, BadInputsFailCleanlyWithAMessage) {
+  auto missing = RunCli("recording stats " + (dir_ / "nope.kfrec").string());
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("nope.kfrec"), std::string::npos) << missing.output;
+
+  const fs::path junk = dir_ / "junk.kfrec";
+  std::ofstream(junk) << "this is not a recording";
+  auto bad = RunCli("recording stats " + junk.string());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.output.find("Segmentation"), std::string::npos);
+
+  EXPECT_NE(RunCli("convert --out " + (dir_ / "x.kfrec").string()).exit_code, 0);  // no inputs
+  EXPECT_NE(RunCli("db migrate --database-url mysql://x").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace kalshiflow
