@@ -32,7 +32,8 @@ endfunction()
 # kf_test(NAME <name> SRCS <files...> DEPS <deps...> [LABELS <labels...>]): a GoogleTest binary
 # registered with CTest (label `e2e` marks tests that scripts/test re-runs on the release build).
 # Tests run with the working directory set to the repository root, and KF_SHARED_DIR set to
-# ../shared (the real data, specs) so tests can read real files.
+# ../shared (the real data, specs) so tests can read real files. (One variable only: a second
+# one would split the property list that gtest_discover_tests writes.)
 function(kf_test)
   if(NOT KF_BUILD_TESTS)
     return()
@@ -47,7 +48,7 @@ function(kf_test)
   endif()
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES ENVIRONMENT "KF_SOURCE_DIR=${PROJECT_SOURCE_DIR};KF_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
+    PROPERTIES ENVIRONMENT "KF_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
                LABELS "${labels}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
