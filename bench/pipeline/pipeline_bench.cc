@@ -53,7 +53,8 @@ Stream MakeStream(int n) {
   std::string out;
   for (int m = 0; m < kMarkets; ++m) {
     std::vector<PriceLevel> yes, no;
-    for (int c = 20; c < 35; ++c) yes.push_back({Price::FromCents(c), Count::FromContracts(100 + c)});
+    for (int c = 20; c < 35; ++c)
+      yes.push_back({Price::FromCents(c), Count::FromContracts(100 + c)});
     for (int c = 50; c < 65; ++c) no.push_back({Price::FromCents(c), Count::FromContracts(90 + c)});
     kf::kalshi::OrderbookSnapshot snap;
     snap.market_ticker = kTickers[m];
@@ -74,7 +75,8 @@ Stream MakeStream(int n) {
   for (int i = 0; i < n; ++i) {
     kf::kalshi::OrderbookDelta d;
     if (!pending.empty() && (pending.size() > 64 || rng.Bernoulli(0.5))) {
-      auto p = pending[static_cast<size_t>(rng.UniformInt(0, static_cast<int64_t>(pending.size()) - 1))];
+      auto p =
+          pending[static_cast<size_t>(rng.UniformInt(0, static_cast<int64_t>(pending.size()) - 1))];
       std::erase_if(pending, [&](const Pending& q) {
         return q.market == p.market && q.side == p.side && q.price == p.price && q.size == p.size;
       });
@@ -114,8 +116,8 @@ void LoadSnapshots(kf::kalshi::Decoder& decoder, kf::book::BookSet& books) {
   for (const auto& f : SharedStream().snapshots) {
     auto m = decoder.Decode(f);
     const auto& s = (*m)->snapshot;
-    auto outcome = books.ApplySnapshot((*m)->sid, *(*m)->seq, s.market_ticker, s.yes_bids,
-                                       s.no_bids);
+    auto outcome =
+        books.ApplySnapshot((*m)->sid, *(*m)->seq, s.market_ticker, s.yes_bids, s.no_bids);
     if (!outcome.applied) std::abort();
   }
 }

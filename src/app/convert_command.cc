@@ -43,7 +43,7 @@ void PrintCalibration(const ConvertArgs& args) {
   if (args.json) {
     nlohmann::json j = {
         {"data_dir", dir}, {"measured", measured->ToJson()}, {"matches_defaults", same}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("Depth-model calibration recomputed from %s\n%s", dir.c_str(),
                 recording::CalibrationSummary(*measured).c_str());
@@ -115,7 +115,7 @@ void RunConvert(const ConvertArgs& args) {
                         {"tz_offset_minutes", args.tz_offset_minutes},
                         {"elapsed_seconds", elapsed},
                         {"per_market", pm}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   std::printf("converted %lld file(s) into %s\n", static_cast<long long>(report->files),

@@ -52,11 +52,13 @@ struct ReplayTotals {
 
 std::vector<std::string> FindInputs(const fs::path& dir) {
   std::vector<std::string> inputs;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && (name.ends_with(".csv.zst") || name.ends_with(".csv"))) {
-      inputs.push_back(entry.path().string());
+  std::error_code ec;  // the non-throwing overloads: a missing folder gives an empty list
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && (name.ends_with(".csv.zst") || name.ends_with(".csv"))) {
+      inputs.push_back(it->path().string());
     }
   }
   std::sort(inputs.begin(), inputs.end());
@@ -79,7 +81,8 @@ void RunDemo(const DemoArgs& args) {
   }
   std::error_code ec;
   fs::create_directories(args.out_dir, ec);
-  if (ec) throw CommandFailed(1, fmt::format("demo: cannot create {}: {}", args.out_dir, ec.message()));
+  if (ec)
+    throw CommandFailed(1, fmt::format("demo: cannot create {}: {}", args.out_dir, ec.message()));
   const std::string recording_path = (fs::path(args.out_dir) / "demo.kfrec").string();
   const std::string db_path = (fs::path(args.out_dir) / "kalshiflow.db").string();
 
@@ -94,30 +97,41 @@ void RunDemo(const DemoArgs& args) {
     if (malformed_printed++ < 20) std::fprintf(stderr, "%s (skipped)\n", m.ToString().c_str());
   };
   auto report = recording::ConvertTopOfBookCsvToFile(inputs, recording_path, convert_options);
-  if (!report.ok()) throw CommandFailed(1, fmt::format("demo: convert: {}", report.error().ToString()));
-  std::printf("  1. converted %lld rows (%lld malformed, skipped) of %lld markets into %lld "
-              "frames -> %s (%llu bytes)\n",
-              static_cast<long long>(report->rows), static_cast<long long>(report->rows_malformed),
-              static_cast<long long>(report->markets), static_cast<long long>(report->frames),
-              recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
+  if (!report.ok())
+    throw CommandFailed(1, fmt::format("demo: convert: {}", report.error().ToString()));
+  std::printf(
+      "  1. converted %lld rows (%lld malformed, skipped) of %lld markets into %lld "
+      "frames -> %s (%llu bytes)\n",
+      static_cast<long long>(report->rows), static_cast<long long>(report->rows_malformed),
+      static_cast<long long>(report->markets), static_cast<long long>(report->frames),
+      recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
 
   // 2 + 3. Replay through decoder, sequencer and books into the store.
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_path + suffix, ec);
-  auto store = storage::OpenStore("sqlite://" + fs::absolute(db_path).string());
-  if (!store.ok()) throw CommandFailed(1, fmt::format("demo: database: {}", store.error().ToString()));
+  const fs::path db_absolute = fs::absolute(db_path, ec);
+  if (ec) throw CommandFailed(1, fmt::format("demo: {}: {}", db_path, ec.message()));
+  auto store = storage::OpenStore("sqlite://" + db_absolute.string());
+  if (!store.ok())
+    throw CommandFailed(1, fmt::format("demo: database: {}", store.error().ToString()));
   storage::NewSession session;
   for (const auto& m : report->per_market) session.market_tickers.push_back(m.ticker);
-  session.websocket_url = "recording://" + fs::absolute(recording_path).string();
+  session.websocket_url = "recording://" + fs::absolute(recording_path, ec).string();
   session.environment = storage::Environment::kReplay;
   session.started_at = core::RealClock::Instance().Now();
   auto session_id = (*store)->CreateSession(session);
-  if (!session_id.ok()) throw CommandFailed(1, fmt::format("demo: {}", session_id.error().ToString()));
+  if (!session_id.ok())
+    throw CommandFailed(1, fmt::format("demo: {}", session_id.error().ToString()));
   storage::WriteQueueOptions queue_options;  // defaults: 100,000 rows, batches of 100 or 1 s
   auto queue = storage::WriteQueue::Create(**store, queue_options);
   if (!queue.ok()) throw CommandFailed(1, fmt::format("demo: {}", queue.error().ToString()));
 
   auto reader = recording::RecordingReader::Open(recording_path);
   if (!reader.ok()) throw CommandFailed(1, fmt::format("demo: {}", reader.error().ToString()));
+  if ((*reader)->header().use_yes_price) {
+    // Books hold NO bids in NO-leg prices (DESIGN §3); a recording subscribed with
+    // use_yes_price=true would need its NO levels converted first.
+    throw CommandFailed(1, "demo: recordings with use_yes_price=true are not supported yet");
+  }
   kalshi::Decoder decoder;
   book::BookSet books;
   ReplayTotals totals;
@@ -125,8 +139,7 @@ void RunDemo(const DemoArgs& args) {
   // is more than half full, wait until the writer has caught up (live producers never wait; a
   // full queue there drops and counts, DESIGN §2).
   auto offer = [&](storage::Row row) {
-    if (++totals.rows_offered % 4096 == 0 &&
-        (*queue)->Stats().depth > queue_options.capacity / 2) {
+    if (++totals.rows_offered % 4096 == 0 && (*queue)->Stats().depth > queue_options.capacity / 2) {
       ++totals.backpressure_waits;
       (*queue)->Flush();
     }
@@ -205,7 +218,7 @@ void RunDemo(const DemoArgs& args) {
   const auto qstats = (*queue)->Stats();
   storage::SessionEnd end;
   end.status = shutdown.ok() && totals.decode_errors == 0 ? storage::SessionStatus::kClosed
-                                                         : storage::SessionStatus::kError;
+                                                          : storage::SessionStatus::kError;
   if (end.status == storage::SessionStatus::kError) {
     end.error = shutdown.ok() ? fmt::format("{} frames failed to decode", totals.decode_errors)
                               : shutdown.ToString();
@@ -219,29 +232,31 @@ void RunDemo(const DemoArgs& args) {
     for (const auto& c : *counts) rows_by_table[c.table] = c.rows;
   }
   const auto& seq = books.counters();
-  std::printf("  2. replayed %lld frames through decoder -> sequencer -> order books in %.2f s "
-              "(%.0f frames/s incl. enqueue and waits for the database): %lld snapshots and %lld deltas applied, %lld "
-              "duplicates, %lld gaps, %lld refused, %lld decode errors\n",
-              static_cast<long long>(totals.frames), replay_seconds,
-              replay_seconds > 0 ? static_cast<double>(totals.frames) / replay_seconds : 0.0,
-              static_cast<long long>(totals.snapshots_applied),
-              static_cast<long long>(totals.deltas_applied),
-              static_cast<long long>(seq.duplicates_dropped), static_cast<long long>(seq.gaps),
-              static_cast<long long>(totals.book_refusals),
-              static_cast<long long>(totals.decode_errors));
-  std::printf("  3. write queue: %llu rows accepted, %llu written, %llu dropped, %llu batches, "
-              "%lld back-pressure waits -> "
-              "%s (session %lld, environment replay): %lld snapshots, %lld deltas, %lld raw "
-              "frames\n",
-              static_cast<unsigned long long>(qstats.accepted),
-              static_cast<unsigned long long>(qstats.written),
-              static_cast<unsigned long long>(qstats.dropped),
-              static_cast<unsigned long long>(qstats.batches),
-              static_cast<long long>(totals.backpressure_waits), db_path.c_str(),
-              static_cast<long long>(*session_id),
-              static_cast<long long>(rows_by_table["rl_orderbook_snapshots"]),
-              static_cast<long long>(rows_by_table["rl_orderbook_deltas"]),
-              static_cast<long long>(rows_by_table["rl_raw_frames"]));
+  std::printf(
+      "  2. replayed %lld frames through decoder -> sequencer -> order books in %.2f s "
+      "(%.0f frames/s incl. enqueue and waits for the database): %lld snapshots and %lld deltas "
+      "applied, %lld "
+      "duplicates, %lld gaps, %lld refused, %lld decode errors\n",
+      static_cast<long long>(totals.frames), replay_seconds,
+      replay_seconds > 0 ? static_cast<double>(totals.frames) / replay_seconds : 0.0,
+      static_cast<long long>(totals.snapshots_applied),
+      static_cast<long long>(totals.deltas_applied), static_cast<long long>(seq.duplicates_dropped),
+      static_cast<long long>(seq.gaps), static_cast<long long>(totals.book_refusals),
+      static_cast<long long>(totals.decode_errors));
+  std::printf(
+      "  3. write queue: %llu rows accepted, %llu written, %llu dropped, %llu batches, "
+      "%lld back-pressure waits -> "
+      "%s (session %lld, environment replay): %lld snapshots, %lld deltas, %lld raw "
+      "frames\n",
+      static_cast<unsigned long long>(qstats.accepted),
+      static_cast<unsigned long long>(qstats.written),
+      static_cast<unsigned long long>(qstats.dropped),
+      static_cast<unsigned long long>(qstats.batches),
+      static_cast<long long>(totals.backpressure_waits), db_path.c_str(),
+      static_cast<long long>(*session_id),
+      static_cast<long long>(rows_by_table["rl_orderbook_snapshots"]),
+      static_cast<long long>(rows_by_table["rl_orderbook_deltas"]),
+      static_cast<long long>(rows_by_table["rl_raw_frames"]));
 
   std::printf("\n  Final books (best bids; NO in NO-leg dollars; YES ask = 1 - NO bid):\n");
   std::printf("    %-26s %-20s %-20s %-8s\n", "market", "best YES bid", "best NO bid", "YES ask");

@@ -1,6 +1,7 @@
 // kalshiflow: the command-line entry point. Composition root: the only file that sees every
 // module through the per-command files (commands.h).
 #include <cstdio>
+#include <exception>
 
 #include "app/commands.h"
 
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
   } catch (const kalshiflow::app::CommandFailed& e) {
     std::fprintf(stderr, "kalshiflow: %s\n", e.what());
     return e.exit_code();
+  } catch (const std::exception& e) {
+    // A library boundary let an exception through: report it instead of terminating.
+    std::fprintf(stderr, "kalshiflow: unexpected error: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

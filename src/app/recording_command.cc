@@ -30,7 +30,7 @@ void RunStats(const StatsArgs& args) {
   }
   const nlohmann::json j = stats->ToJson();
   if (args.json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   std::printf("%s: %s v%d, environment %s, use_yes_price %s\n", args.path.c_str(),

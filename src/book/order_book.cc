@@ -95,12 +95,16 @@ void OrderBook::Record(const UpdateInfo& info) {
 
 std::optional<BookError> OrderBook::PrepareSide(std::span<const PriceLevel> in,
                                                 std::vector<PriceLevel>& out) const {
-  out.assign(in.begin(), in.end());
-  for (const PriceLevel& level : out) {
+  out.clear();
+  for (const PriceLevel& level : in) {
+    // A zero-size level is an absent level (the decoder accepts size >= 0): skip it rather than
+    // refusing the snapshot, which would leave the market stale until the next one.
+    if (level.count.IsZero()) continue;
     if (auto err = CheckPrice(level.price)) return err;
-    if (!level.count.IsPositive() || level.count.units() > kMaxLevelSize) {
+    if (level.count.IsNegative() || level.count.units() > kMaxLevelSize) {
       return BookError::kBadSize;
     }
+    out.push_back(level);
   }
   if (!std::is_sorted(out.begin(), out.end(), PriceLess)) {
     std::sort(out.begin(), out.end(), PriceLess);

@@ -105,10 +105,11 @@ class OrderBook {
 
   // ---- updates -------------------------------------------------------------------------
 
-  /// Replaces both ladders with the given levels (any order; sorted here). Validates first
-  /// and changes nothing on error: kPriceOutOfRange, kOffGrid, kBadSize (size <= 0 or above
-  /// kMaxLevelSize), kDuplicateLevel. On success clears the stale flag, records `info` and
-  /// returns nullopt; the ladders then equal the input exactly (sorted).
+  /// Replaces both ladders with the given levels (any order; sorted here). Zero-size levels
+  /// mean "absent" and are skipped. Validates first and changes nothing on error:
+  /// kPriceOutOfRange, kOffGrid, kBadSize (size < 0 or above kMaxLevelSize), kDuplicateLevel.
+  /// On success clears the stale flag, records `info` and returns nullopt; the ladders then
+  /// equal the input's non-zero levels exactly (sorted).
   [[nodiscard]] std::optional<BookError> ApplySnapshot(std::span<const core::PriceLevel> yes_bids,
                                                        std::span<const core::PriceLevel> no_bids,
                                                        const UpdateInfo& info = {});

@@ -13,12 +13,12 @@ namespace kalshiflow::core::internal {
 
 /// KF_CHECK(cond, "format {}", args...): aborts with file, line, the condition and the
 /// formatted message when `cond` is false. Enabled in all builds.
-#define KF_CHECK(cond, ...)                                                               \
-  do {                                                                                    \
-    if (!(cond)) [[unlikely]] {                                                           \
-      ::kalshiflow::core::internal::CheckFailed(__FILE__, __LINE__, #cond,                \
-                                                ::fmt::format("" __VA_ARGS__));           \
-    }                                                                                     \
+#define KF_CHECK(cond, ...)                                                     \
+  do {                                                                          \
+    if (!(cond)) [[unlikely]] {                                                 \
+      ::kalshiflow::core::internal::CheckFailed(__FILE__, __LINE__, #cond,      \
+                                                ::fmt::format("" __VA_ARGS__)); \
+    }                                                                           \
   } while (false)
 
 /// KF_DCHECK: like KF_CHECK in debug builds, compiled out (condition not evaluated) in NDEBUG.

@@ -6,10 +6,14 @@ namespace kalshiflow::core {
 
 std::string_view DecimalErrorName(DecimalError error) {
   switch (error) {
-    case DecimalError::kEmpty: return "empty number";
-    case DecimalError::kMalformed: return "malformed number";
-    case DecimalError::kTooManyDecimals: return "too many decimal places";
-    case DecimalError::kOutOfRange: return "number out of range";
+    case DecimalError::kEmpty:
+      return "empty number";
+    case DecimalError::kMalformed:
+      return "malformed number";
+    case DecimalError::kTooManyDecimals:
+      return "too many decimal places";
+    case DecimalError::kOutOfRange:
+      return "number out of range";
   }
   return "unknown";
 }
@@ -70,7 +74,8 @@ Result<int64_t, DecimalError> ParseDecimal(std::string_view text, int decimals) 
 std::size_t FormatDecimal(int64_t units, int decimals, char* out) {
   KF_CHECK(decimals >= 0 && decimals <= 9, "decimals={}", decimals);
   // Work on the unsigned magnitude so INT64_MIN formats correctly.
-  uint64_t magnitude = units < 0 ? (~static_cast<uint64_t>(units) + 1) : static_cast<uint64_t>(units);
+  uint64_t magnitude =
+      units < 0 ? (~static_cast<uint64_t>(units) + 1) : static_cast<uint64_t>(units);
   char digits[24];
   int n = 0;
   do {

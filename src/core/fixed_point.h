@@ -75,8 +75,12 @@ class FixedPoint {
   constexpr bool IsPositive() const { return units_ > 0; }
   constexpr bool IsNegative() const { return units_ < 0; }
 
-  friend constexpr Derived operator+(Derived a, Derived b) { return FromUnits(a.units_ + b.units_); }
-  friend constexpr Derived operator-(Derived a, Derived b) { return FromUnits(a.units_ - b.units_); }
+  friend constexpr Derived operator+(Derived a, Derived b) {
+    return FromUnits(a.units_ + b.units_);
+  }
+  friend constexpr Derived operator-(Derived a, Derived b) {
+    return FromUnits(a.units_ - b.units_);
+  }
   friend constexpr Derived operator-(Derived a) { return FromUnits(-a.units_); }
   friend constexpr Derived operator*(Derived a, int64_t k) { return FromUnits(a.units_ * k); }
   friend constexpr Derived operator*(int64_t k, Derived a) { return FromUnits(a.units_ * k); }

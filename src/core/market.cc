@@ -30,8 +30,8 @@ Status ValidateTicker(std::string_view ticker) {
     char c = ticker[i];
     bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
     if (!ok) {
-      return InvalidArgumentError(fmt::format("ticker '{}' has an invalid character at offset {}",
-                                              ticker, i));
+      return InvalidArgumentError(
+          fmt::format("ticker '{}' has an invalid character at offset {}", ticker, i));
     }
   }
   return Status::Ok();

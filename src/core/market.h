@@ -19,8 +19,8 @@ enum class OutcomeSide { kYes, kNo };
 /// `ask @ p` on YES is the same order as "buy NO @ 1 - p".
 enum class BookSide { kBid, kAsk };
 
-std::string_view OutcomeSideName(OutcomeSide side);  // "yes" / "no"
-std::string_view BookSideName(BookSide side);        // "bid" / "ask"
+std::string_view OutcomeSideName(OutcomeSide side);                  // "yes" / "no"
+std::string_view BookSideName(BookSide side);                        // "bid" / "ask"
 std::optional<OutcomeSide> ParseOutcomeSide(std::string_view text);  // exact "yes" / "no"
 std::optional<BookSide> ParseBookSide(std::string_view text);        // exact "bid" / "ask"
 constexpr OutcomeSide Opposite(OutcomeSide side) {

@@ -95,20 +95,18 @@ class [[nodiscard]] Result {
   using value_type = T;
   using error_type = E;
 
-  Result(const T& value) : storage_(std::in_place_index<0>, value) {}  // NOLINT: implicit
+  Result(const T& value) : storage_(std::in_place_index<0>, value) {}        // NOLINT: implicit
   Result(T&& value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
   template <typename G>
   Result(Unexpected<G> error)  // NOLINT: implicit by design
       : storage_(std::in_place_index<1>, E(std::move(error.error))) {}
   /// A Status-typed Result may be built from a (non-ok) Status directly.
   Result(const Status& status)  // NOLINT
-    requires std::is_same_v<E, Status>
-      : storage_(std::in_place_index<1>, status) {
+      requires std::is_same_v<E, Status> : storage_(std::in_place_index<1>, status) {
     KF_CHECK(!status.ok(), "Result built from an ok Status without a value");
   }
   Result(Status&& status)  // NOLINT
-    requires std::is_same_v<E, Status>
-      : storage_(std::in_place_index<1>, std::move(status)) {
+      requires std::is_same_v<E, Status> : storage_(std::in_place_index<1>, std::move(status)) {
     KF_CHECK(!std::get<1>(storage_).ok(), "Result built from an ok Status without a value");
   }
 
@@ -160,17 +158,19 @@ class [[nodiscard]] Result {
 #define KF_CONCAT(a, b) KF_CONCAT_INNER(a, b)
 
 /// Returns the Status from the enclosing function if `expr` (a Status) is not ok.
-#define KF_RETURN_IF_ERROR(expr)                          \
-  do {                                                    \
-    ::kalshiflow::core::Status kf_status_ = (expr);       \
-    if (!kf_status_.ok()) [[unlikely]] return kf_status_; \
+#define KF_RETURN_IF_ERROR(expr)                    \
+  do {                                              \
+    ::kalshiflow::core::Status kf_status_ = (expr); \
+    if (!kf_status_.ok()) [[unlikely]]              \
+      return kf_status_;                            \
   } while (false)
 
 /// KF_ASSIGN_OR_RETURN(lhs, expr): evaluates `expr` (a Result<T, Status>); on error returns
 /// its Status from the enclosing function, otherwise moves the value into `lhs`.
 #define KF_ASSIGN_OR_RETURN(lhs, expr) \
   KF_ASSIGN_OR_RETURN_IMPL(KF_CONCAT(kf_result_, __LINE__), lhs, expr)
-#define KF_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)   \
-  auto tmp = (expr);                               \
-  if (!tmp.ok()) [[unlikely]] return tmp.error();  \
+#define KF_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                             \
+  if (!tmp.ok()) [[unlikely]]                    \
+    return tmp.error();                          \
   lhs = std::move(tmp).value()

@@ -93,8 +93,8 @@ Result<Timestamp> Timestamp::ParseIso8601(std::string_view text, int default_off
       int sign = text[pos] == '-' ? -1 : 1;
       ++pos;
       int oh = 0, om = 0;
-      if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, om) ||
-          oh > 23 || om > 59) {
+      if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') ||
+          !ReadDigits(text, pos, 2, om) || oh > 23 || om > 59) {
         return bad("bad zone offset");
       }
       offset_minutes = sign * (oh * 60 + om);
@@ -107,8 +107,12 @@ Result<Timestamp> Timestamp::ParseIso8601(std::string_view text, int default_off
 }
 
 std::string Timestamp::ToIso8601() const {
-  int64_t secs = ns_ >= 0 ? ns_ / 1'000'000'000 : (ns_ - 999'999'999) / 1'000'000'000;
-  int64_t frac = ns_ - secs * 1'000'000'000;
+  int64_t secs = ns_ / 1'000'000'000;  // floor division without overflow near INT64_MIN
+  int64_t frac = ns_ % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
   int64_t days = secs >= 0 ? secs / 86'400 : (secs - 86'399) / 86'400;
   int64_t sod = secs - days * 86'400;
   // civil_from_days (Hinnant).

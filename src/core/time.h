@@ -65,7 +65,9 @@ class RealClock final : public Clock {
 class SimulatedClock final : public Clock {
  public:
   explicit SimulatedClock(Timestamp start = Timestamp()) : ns_(start.nanos()) {}
-  Timestamp Now() const override { return Timestamp::FromNanos(ns_.load(std::memory_order_acquire)); }
+  Timestamp Now() const override {
+    return Timestamp::FromNanos(ns_.load(std::memory_order_acquire));
+  }
   void Set(Timestamp t) { ns_.store(t.nanos(), std::memory_order_release); }
   void AdvanceNanos(int64_t delta_ns) { ns_.fetch_add(delta_ns, std::memory_order_acq_rel); }
 

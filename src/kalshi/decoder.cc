@@ -52,81 +52,6 @@ struct Twin {
   std::optional<T> Get() const { return fixed.has_value() ? fixed : legacy; }
 };
 
-// Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff...][Z|+HH:MM|-HH:MM]" (no zone = UTC; a space may
-// stand for 'T') into Unix milliseconds, truncating sub-millisecond digits. Our own parser
-// rather than core::Timestamp::ParseIso8601: Timestamp holds int64 nanoseconds and cannot
-// represent every 4-digit year, and the decoder must never overflow on hostile input.
-std::optional<int64_t> ParseRfc3339Millis(std::string_view text) {
-  std::size_t pos = 0;
-  auto digits = [&](int count, int& out) {
-    if (pos + static_cast<std::size_t>(count) > text.size()) return false;
-    int value = 0;
-    for (int k = 0; k < count; ++k) {
-      char c = text[pos + static_cast<std::size_t>(k)];
-      if (c < '0' || c > '9') return false;
-      value = value * 10 + (c - '0');
-    }
-    pos += static_cast<std::size_t>(count);
-    out = value;
-    return true;
-  };
-  auto expect = [&](char c) {
-    if (pos >= text.size() || text[pos] != c) return false;
-    ++pos;
-    return true;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(4, year) || !expect('-') || !digits(2, month) || !expect('-') || !digits(2, day)) {
-    return std::nullopt;
-  }
-  if (pos >= text.size() || (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ')) {
-    return std::nullopt;
-  }
-  ++pos;
-  if (!digits(2, hour) || !expect(':') || !digits(2, minute) || !expect(':') ||
-      !digits(2, second)) {
-    return std::nullopt;
-  }
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12) return std::nullopt;
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  int month_days = kDaysInMonth[month - 1] + (month == 2 && leap ? 1 : 0);
-  if (day < 1 || day > month_days || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  int millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int count = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (count < 3) millis = millis * 10 + (text[pos] - '0');
-      ++count;
-      ++pos;
-    }
-    if (count == 0) return std::nullopt;
-    for (int k = count; k < 3; ++k) millis *= 10;
-  }
-  int offset_minutes = 0;
-  if (pos < text.size()) {
-    if (text[pos] == 'Z' || text[pos] == 'z') {
-      ++pos;
-    } else if (text[pos] == '+' || text[pos] == '-') {
-      int sign = text[pos] == '-' ? -1 : 1;
-      ++pos;
-      int oh = 0, om = 0;
-      if (!digits(2, oh) || !expect(':') || !digits(2, om) || oh > 23 || om > 59) {
-        return std::nullopt;
-      }
-      offset_minutes = sign * (oh * 60 + om);
-    }
-  }
-  if (pos != text.size()) return std::nullopt;
-  int64_t days =
-      core::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  int64_t seconds = days * 86'400 + hour * 3'600 + minute * 60 + second - offset_minutes * 60;
-  return seconds * 1000 + millis;  // |seconds| < 4e11: no overflow
-}
-
 enum class LevelEncoding {
   kFixedPoint,  // ["0.0800", "300.00"]   (yes_dollars_fp)
   kDollarsInt,  // ["0.080", 300]         (legacy yes_dollars)
@@ -579,11 +504,10 @@ struct Decoder::Impl {
     std::string_view text;
     if (!ReadOptString(v, field, text)) return false;
     if (text.empty()) return true;
-    auto ms = ParseRfc3339Millis(text);
-    if (!ms.has_value()) {
-      return Fail(Kind::kBadValue, field, Quote(text) + " is not an RFC 3339 time");
-    }
-    out = ms;
+    // core parses RFC 3339 (zone optional = UTC) for years 1678..2261 without overflow.
+    auto ts = core::Timestamp::ParseIso8601(text);
+    if (!ts.ok()) return Fail(Kind::kBadValue, field, Quote(text) + " is not an RFC 3339 time");
+    out = ts->millis();
     return true;
   }
 

@@ -76,7 +76,8 @@ std::string RecordingHeader::ToJson() const {
   }
   j["inputs"] = std::move(in);
   j["details"] = details.is_object() ? details : nlohmann::json::object();
-  return j.dump();
+  // Replace invalid UTF-8 (file names need not be UTF-8) instead of throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 core::Result<RecordingHeader> RecordingHeader::FromJson(std::string_view json) {
@@ -246,7 +247,7 @@ core::Status RecordingWriter::Close() {
   if (trailer_.last_local_ts) t["last_local_ts_ns"] = trailer_.last_local_ts->nanos();
   KF_RETURN_IF_ERROR(WriteRecord(kKindEnd, Direction::kServerToClient,
                                  trailer_.last_local_ts ? trailer_.last_local_ts->nanos() : 0, 0, 0,
-                                 t.dump()));
+                                 t.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return sink_->Close();
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "book/sequencer.h"
 #include "kalshi/decoder.h"
 #include "kalshi/messages.h"
 
@@ -57,6 +58,8 @@ nlohmann::json RecordingStats::ToJson() const {
   j["undecodable_frames"] = undecodable_frames;
   j["client_frames"] = client_frames;
   j["seq_gaps"] = seq_gaps;
+  j["seq_duplicates"] = seq_duplicates;
+  j["seq_invalid"] = seq_invalid;
   j["out_of_order_ts"] = out_of_order_ts;
   j["start"] = start ? nlohmann::json(start->ToIso8601()) : nlohmann::json(nullptr);
   j["end"] = end ? nlohmann::json(end->ToIso8601()) : nlohmann::json(nullptr);
@@ -81,7 +84,7 @@ core::Result<RecordingStats> ComputeRecordingStats(const std::string& path) {
   KF_ASSIGN_OR_RETURN(auto reader, RecordingReader::Open(path));
   s.header = reader->header();
   kalshi::Decoder decoder;
-  std::map<int64_t, int64_t> last_seq;
+  book::Sequencer sequencer(book::Sequencer::Options{});
   Record rec;
   std::optional<core::Timestamp> prev_ts;
   while (true) {
@@ -98,13 +101,20 @@ core::Result<RecordingStats> ComputeRecordingStats(const std::string& path) {
       continue;
     }
     ++s.server_frames;
-    if (rec.seq > 0 && rec.sid > 0) {
-      auto [it, inserted] = last_seq.emplace(rec.sid, rec.seq);
-      if (!inserted) {
-        if (rec.seq != it->second + 1) ++s.seq_gaps;
-        it->second = rec.seq;
-      } else if (rec.seq != 1) {
-        ++s.seq_gaps;
+    if (rec.seq != 0 && rec.sid > 0) {
+      // The per-sid rule of PROTOCOL §3.5, the same code the collector and replay use.
+      switch (sequencer.Check(rec.sid, rec.seq)) {
+        case book::SeqVerdict::kApply:
+          break;
+        case book::SeqVerdict::kDuplicate:
+          ++s.seq_duplicates;
+          break;
+        case book::SeqVerdict::kGap:
+          ++s.seq_gaps;
+          break;
+        case book::SeqVerdict::kInvalid:
+          ++s.seq_invalid;
+          break;
       }
     }
     auto decoded = decoder.Decode(rec.frame);

@@ -32,8 +32,11 @@ struct RecordingStats {
   int64_t deltas = 0;
   int64_t other_frames = 0;        // decodable, not an orderbook frame
   int64_t undecodable_frames = 0;  // kalshi::Decoder rejected them (or client frames)
-  int64_t seq_gaps = 0;            // (sid, seq) not last + 1 on a sid (server frames with seq)
-  int64_t out_of_order_ts = 0;     // records whose local_ts is before the previous record's
+  // Per-sid sequence check of server frames with a seq (book::Sequencer, PROTOCOL §3.5):
+  int64_t seq_gaps = 0;                  // seq > last + 1 (or a new sid not starting at 1)
+  int64_t seq_duplicates = 0;            // seq <= last
+  int64_t seq_invalid = 0;               // seq < 1
+  int64_t out_of_order_ts = 0;           // records whose local_ts is before the previous record's
   std::optional<core::Timestamp> start;  // first / last record local_ts
   std::optional<core::Timestamp> end;
   std::map<int64_t, int64_t> frames_per_sid;  // sid -> frames (sid 0 = none)
@@ -42,8 +45,8 @@ struct RecordingStats {
   /// {"file", "file_bytes", "uncompressed_bytes", "format", "version", "environment",
   ///  "source", "creator", "use_yes_price", "seed"?, "markets", "frames", "snapshots",
   ///  "deltas", "other_frames", "undecodable_frames", "client_frames", "seq_gaps",
-  ///  "out_of_order_ts", "start", "end" (ISO 8601 or null), "span_seconds",
-  ///  "sids" {sid: frames}, "per_market" {ticker: {snapshots, deltas[, other]}}}
+  ///  "seq_duplicates", "seq_invalid", "out_of_order_ts", "start", "end" (ISO 8601 or null),
+  ///  "span_seconds", "sids" {sid: frames}, "per_market" {ticker: {snapshots, deltas[, other]}}}
   nlohmann::json ToJson() const;
 };
 

@@ -15,10 +15,14 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-// Replaces the password of "scheme://user:password@host/..." with "***".
+// Replaces the password of "scheme://user:password@host/..." with "***". Text that is not a
+// URL with a scheme is not echoed at all when it contains an '@' (a mistyped
+// "postgres:user:secret@host" would otherwise leak the password).
 std::string RedactUrl(std::string_view url) {
   size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
+  if (scheme_end == std::string_view::npos) {
+    return url.find('@') == std::string_view::npos ? std::string(url) : "<redacted>";
+  }
   size_t authority_begin = scheme_end + 3;
   size_t authority_end = url.find_first_of("/?#", authority_begin);
   if (authority_end == std::string_view::npos) authority_end = url.size();
@@ -54,11 +58,11 @@ core::Result<DatabaseUrl> ParseDatabaseUrl(std::string_view url) {
       return core::InvalidArgumentError(
           fmt::format("DATABASE_URL '{}' names no SQLite file; expected sqlite:///abs/path.db or "
                       "sqlite://./relative.db",
-                      url));
+                      RedactUrl(url)));
     }
     if (rest.find('?') != std::string_view::npos) {
-      return core::InvalidArgumentError(
-          fmt::format("DATABASE_URL '{}': query parameters are not supported for SQLite", url));
+      return core::InvalidArgumentError(fmt::format(
+          "DATABASE_URL '{}': query parameters are not supported for SQLite", RedactUrl(url)));
     }
     parsed.kind = DatabaseUrl::Kind::kSqlite;
     parsed.sqlite_path = std::string(rest);

@@ -1,13 +1,13 @@
 // End-to-end tests of the kalshiflow CLI: run the built binary as a user would (working
 // directory = repository root) and check its output, exit codes and the files it writes.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 
@@ -31,7 +31,8 @@ RunResult RunCli(const std::string& args) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -49,8 +50,9 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("kalshiflow_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(::getpid()));
+           ("kalshiflow_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -108,12 +110,13 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {
   const fs::path csv = dir_ / "market_data_TEST.csv";
-  std::ofstream(csv) << "timestamp,market_ticker,best_yes_bid,best_no_bid,implied_no_ask,implied_yes_ask\n"
-                        "2025-12-04T12:27:16.079996,KXTEST-25DEC05-T37,40,55,60,45\n"
-                        "2025-12-04T12:27:17.000000,KXTEST-25DEC05-T37,41,55,59,45\n"
-                        "garbage line\n"
-                        "2025-12-04T12:27:18.000000,KXTEST-25DEC05-T37,abc,55,59,45\n"
-                        "2025-12-04T12:27:19.000000,KXTEST-25DEC05-T37,41,54,59,46\n";
+  std::ofstream(csv)
+      << "timestamp,market_ticker,best_yes_bid,best_no_bid,implied_no_ask,implied_yes_ask\n"
+         "2025-12-04T12:27:16.079996,KXTEST-25DEC05-T37,40,55,60,45\n"
+         "2025-12-04T12:27:17.000000,KXTEST-25DEC05-T37,41,55,59,45\n"
+         "garbage line\n"
+         "2025-12-04T12:27:18.000000,KXTEST-25DEC05-T37,abc,55,59,45\n"
+         "2025-12-04T12:27:19.000000,KXTEST-25DEC05-T37,41,54,59,46\n";
   const fs::path out = dir_ / "out.kfrec";
   auto r = RunCli("convert " + csv.string() + " --out " + out.string() + " --seed 3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -131,7 +134,8 @@ TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {
 
   // Same input and seed => byte-identical recording.
   const fs::path again = dir_ / "again.kfrec";
-  ASSERT_EQ(RunCli("convert " + csv.string() + " --out " + again.string() + " --seed 3").exit_code, 0);
+  ASSERT_EQ(RunCli("convert " + csv.string() + " --out " + again.string() + " --seed 3").exit_code,
+            0);
   auto read = [](const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});

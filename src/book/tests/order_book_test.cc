@@ -314,7 +314,8 @@ RC_GTEST_PROP(OrderBookProperty, InvalidSnapshotsChangeNothing, ()) {
   OrderBook before = book;
   auto bad = *GenCentLadder();
   RC_ASSERT(!OrderBook("X", PriceGrid::LinearCent()).ApplySnapshot(bad, {}).has_value());
-  // Corrupt one level: off grid, out of range, zero/negative size, or a duplicate price.
+  // Corrupt one level: off grid, out of range, negative size, or a duplicate price. (A zero
+  // size is not corrupt: it means "absent" and is skipped.)
   bad.push_back(L("0.30", "1"));
   switch (*rc::gen::inRange(0, 5)) {
     case 0:
@@ -324,7 +325,7 @@ RC_GTEST_PROP(OrderBookProperty, InvalidSnapshotsChangeNothing, ()) {
       bad.back().price = Price::FromUnits(*rc::gen::element<int64_t>(0, 10'000, -1));
       break;
     case 2:
-      bad.back().count = Count::FromUnits(*rc::gen::inRange<int64_t>(-5, 1));
+      bad.back().count = Count::FromUnits(*rc::gen::inRange<int64_t>(-5, 0));
       break;
     case 3:
       bad.push_back(bad.back());
@@ -335,6 +336,15 @@ RC_GTEST_PROP(OrderBookProperty, InvalidSnapshotsChangeNothing, ()) {
   }
   RC_ASSERT(book.ApplySnapshot(bad, {}).has_value());
   RC_ASSERT(book.LevelsEqual(before));
+}
+
+TEST(OrderBookTest, ZeroSizeSnapshotLevelsAreAbsentNotErrors) {
+  OrderBook book("MKT", PriceGrid::LinearCent());
+  const std::vector<PriceLevel> yes = {L("0.45", "0"), L("0.40", "2")};
+  EXPECT_FALSE(book.ApplySnapshot(yes, {}).has_value());
+  EXPECT_TRUE(book.live());
+  ASSERT_EQ(book.Bids(OutcomeSide::kYes).size(), 1u);
+  EXPECT_EQ(book.BestBid(OutcomeSide::kYes)->price, *Price::Parse("0.40"));
 }
 
 RC_GTEST_PROP(OrderBookProperty, ImpliedAsksMirrorTheOtherLeg, ()) {

@@ -24,22 +24,28 @@ TEST(TimestampTest, ParsesNaiveLocalTimeWithFractionAndOffset) {
 }
 
 TEST(TimestampTest, RejectsMalformed) {
-  for (const char* bad : {"", "2025-12-04", "2025-13-01T00:00:00", "2025-02-30T00:00:00",
-                          "2025-12-04T25:00:00", "2025-12-04T12:27:16.", "2025-12-04T12:27:16Zx",
-                          "2025/12/04T12:27:16", "2387-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
-                          "9999-12-31T23:59:59Z"}) {
+  for (const char* bad :
+       {"", "2025-12-04", "2025-13-01T00:00:00", "2025-02-30T00:00:00", "2025-12-04T25:00:00",
+        "2025-12-04T12:27:16.", "2025-12-04T12:27:16Zx", "2025/12/04T12:27:16",
+        "2387-01-01T00:00:00Z", "1600-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
     EXPECT_FALSE(Timestamp::ParseIso8601(bad).ok()) << bad;
   }
 }
 
 RC_GTEST_PROP(TimestampProperty, FormatParseRoundTrip, ()) {
   // Any instant between 1900 and 2200.
-  const auto ns = *rc::gen::inRange<int64_t>(-2'208'988'800LL * 1'000'000'000,
-                                             7'258'118'400LL * 1'000'000'000);
+  const auto ns =
+      *rc::gen::inRange<int64_t>(-2'208'988'800LL * 1'000'000'000, 7'258'118'400LL * 1'000'000'000);
   auto t = Timestamp::FromNanos(ns);
   auto back = Timestamp::ParseIso8601(t.ToIso8601());
   RC_ASSERT(back.ok());
   RC_ASSERT(back->nanos() == ns);
+}
+
+TEST(TimestampTest, FormatsTheExtremesWithoutOverflow) {
+  EXPECT_EQ(Timestamp::FromNanos(INT64_MIN).ToIso8601(), "1677-09-21T00:12:43.145224192Z");
+  EXPECT_EQ(Timestamp::FromNanos(INT64_MAX).ToIso8601(), "2262-04-11T23:47:16.854775807Z");
+  EXPECT_EQ(Timestamp::FromNanos(-1).ToIso8601(), "1969-12-31T23:59:59.999999999Z");
 }
 
 TEST(ClockTest, SimulatedClockMovesOnlyWhenTold) {

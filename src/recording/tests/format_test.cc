@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "recording/stats.h"
 #include "recording/tests/test_util.h"
 
 namespace kalshiflow::recording {
@@ -341,6 +342,26 @@ TEST(Crc32c, KnownVector) {
   EXPECT_EQ(Crc32c(""), 0u);
   // Incremental == one shot.
   EXPECT_EQ(Crc32c("6789", Crc32c("12345")), Crc32c("123456789"));
+}
+
+// `recording stats` applies the per-sid rule of PROTOCOL §3.5: one duplicate is one duplicate
+// (not a gap, and the frame after it is in order), and a skipped seq is one gap.
+TEST(RecordingStats, CountsDuplicatesAndGapsPerSid) {
+  TempDir dir;
+  const std::string ok = R"({"type":"ok","sid":1,"seq":1,"id":3,"msg":{"market_tickers":["A"]}})";
+  std::vector<OwnedRecord> records;
+  int64_t ts = 1'700'000'000'000'000'000;
+  for (int64_t seq : {1, 2, 2, 3, 5, 6}) {
+    records.push_back({ts += 1000, Direction::kServerToClient, 1, seq, ok});
+  }
+  records.push_back({ts += 1000, Direction::kServerToClient, 2, 1, ok});  // another sid
+  WriteRecording(dir.File("s.kfrec"), records);
+  auto stats = ComputeRecordingStats(dir.File("s.kfrec"));
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->frames, 7);
+  EXPECT_EQ(stats->seq_duplicates, 1);
+  EXPECT_EQ(stats->seq_gaps, 1);
+  EXPECT_EQ(stats->seq_invalid, 0);
 }
 
 }  // namespace

@@ -70,6 +70,15 @@ TEST(DatabaseUrlTest, PostgresIsRecognisedButUnimplementedAndNeverLeaksPasswords
   EXPECT_EQ(plain->Redacted(), "postgresql://localhost/kf");
 }
 
+TEST(DatabaseUrlTest, MistypedUrlErrorsNeverEchoThePassword) {
+  for (const char* url : {"postgres:kf:s3cret@db.example/kf", "kf:s3cret@localhost"}) {
+    auto parsed = ParseDatabaseUrl(url);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_EQ(parsed.error().message().find("s3cret"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
 TEST(DatabaseUrlTest, OpenStoreCreatesParentDirectoryAndMigrates) {
   testing::TempDir dir;
   std::string path = (dir.path() / "nested" / "deeper" / "kf.db").string();
