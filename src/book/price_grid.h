@@ -11,20 +11,13 @@
 #include <vector>
 
 #include "core/fixed_point.h"
+#include "core/market.h"
 #include "core/status.h"
 
 namespace kalshiflow::book {
 
-/// One band of a price grid: valid prices are `start + k * step` for k >= 0 while <= `end`
-/// (both ends inclusive; `end - start` must be a multiple of `step`). All in core::Price
-/// units (1/10,000 dollar). Kalshi sends these as dollar strings, e.g.
-/// `{"start":"0.0000","end":"1.0000","step":"0.0010"}`.
-struct PriceRange {
-  core::Price start;
-  core::Price end;
-  core::Price step;
-  friend bool operator==(const PriceRange&, const PriceRange&) = default;
-};
+/// Kalshi `price_ranges` band (defined once in core/market.h).
+using core::PriceRange;
 
 /// How PriceGrid::Snap rounds a price that is not on the grid.
 enum class SnapDirection {

@@ -35,6 +35,17 @@ struct PriceLevel {
   friend bool operator==(const PriceLevel&, const PriceLevel&) = default;
 };
 
+/// One band of a market's price-level structure (Kalshi `price_ranges[{start, end, step}]`,
+/// dollar strings such as `{"start":"0.0000","end":"1.0000","step":"0.0010"}`; PROTOCOL.md
+/// §4.1): valid prices are `start + k * step` for k >= 0 while <= `end` (both ends inclusive).
+/// All in Price units (1/10,000 dollar). book::PriceGrid validates and uses them.
+struct PriceRange {
+  Price start;
+  Price end;
+  Price step;
+  friend bool operator==(const PriceRange&, const PriceRange&) = default;
+};
+
 /// Maximum ticker length we accept (real tickers are < 64 characters).
 inline constexpr std::size_t kMaxTickerLength = 128;
 

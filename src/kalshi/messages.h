@@ -261,13 +261,8 @@ enum class LifecycleEventType : uint8_t {
   kMetadataUpdated,
 };
 
-/// One valid price band of a market: prices start..end in `step` ticks (dollars).
-struct PriceRange {
-  core::Price start;
-  core::Price end;
-  core::Price step;
-  friend bool operator==(const PriceRange&, const PriceRange&) = default;
-};
+/// Kalshi `price_ranges` band (defined once in core/market.h).
+using core::PriceRange;
 
 /// `market_lifecycle_v2` / `multivariate_market_lifecycle`. Field presence depends on
 /// event_type (PROTOCOL §3.4).
