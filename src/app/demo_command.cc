@@ -269,8 +269,10 @@ void RunDemo(const DemoArgs& args) {
   });
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::printf("\n  Look at: %s recording stats %s --json\n", "kalshiflow", recording_path.c_str());
-  std::printf("           %s recording dump %s -n 5\n", "kalshiflow", recording_path.c_str());
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const std::string cli = ec ? std::string("kalshiflow") : self.string();
+  std::printf("\n  Look at: %s recording stats %s --json\n", cli.c_str(), recording_path.c_str());
+  std::printf("           %s recording dump %s -n 5\n", cli.c_str(), recording_path.c_str());
   std::printf("           sqlite3 %s 'select * from rl_orderbook_sessions'\n", db_path.c_str());
   std::printf("  demo finished in %.2f s\n", total_seconds);
   if (!shutdown.ok() || qstats.dropped != 0 || totals.decode_errors != 0 ||
