@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "book/tests/test_util.h"
+
 namespace kalshiflow::book {
 namespace {
 
@@ -15,12 +17,11 @@ using core::OutcomeSide;
 using core::Price;
 using core::PriceLevel;
 
-constexpr OutcomeSide kYes = OutcomeSide::kYes;
-constexpr OutcomeSide kNo = OutcomeSide::kNo;
-
-Price D(const char* dollars) { return *Price::Parse(dollars); }
-Count C(const char* contracts) { return *Count::Parse(contracts); }
-PriceLevel L(const char* price, const char* size) { return {D(price), C(size)}; }
+using testing::C;
+using testing::D;
+using testing::kNo;
+using testing::kYes;
+using testing::L;
 
 TEST(OrderBookTest, StartsEmptyWithoutSnapshot) {
   OrderBook book("MKT");

@@ -5,13 +5,15 @@
 
 #include <vector>
 
+#include "book/tests/test_util.h"
+
 namespace kalshiflow::book {
 namespace {
 
 using core::Price;
 
 Price P(int64_t units) { return Price::FromUnits(units); }
-Price D(const char* dollars) { return *Price::Parse(dollars); }
+using testing::D;
 
 TEST(PriceGridTest, LinearCentAcceptsWholeCentsOnly) {
   const PriceGrid g = PriceGrid::LinearCent();
