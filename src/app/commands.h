@@ -25,5 +25,6 @@ void AddConvertCommand(CLI::App& app);    // convert_command.cc
 void AddRecordingCommand(CLI::App& app);  // recording_command.cc ("recording stats ...")
 void AddDbCommand(CLI::App& app);         // db_command.cc ("db migrate ...")
 void AddDemoCommand(CLI::App& app);       // demo_command.cc
+void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list|show")
 
 }  // namespace kalshiflow::app

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/database.h"
 #include "storage/database_url.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
@@ -17,34 +18,14 @@
 namespace kalshiflow::app {
 namespace {
 
-std::string ResolveDatabaseUrl(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("DATABASE_URL"); env != nullptr && *env != '\0') return env;
-  return std::string(storage::kDefaultDatabaseUrl);
-}
-
-std::string RedactedUrl(const std::string& url) {
-  auto parsed = storage::ParseDatabaseUrl(url);
-  return parsed.ok() ? parsed->Redacted() : std::string("(invalid DATABASE_URL)");
-}
-
 [[noreturn]] void Fail(const core::Status& status) { throw CommandFailed(1, status.ToString()); }
-
-std::unique_ptr<storage::Store> OpenOrFail(const std::string& url, bool create_if_missing) {
-  storage::OpenOptions options;
-  options.migrate = false;  // the commands migrate (or not) explicitly
-  options.create_if_missing = create_if_missing;
-  auto store = storage::OpenStore(url, options);
-  if (!store.ok()) Fail(store.error());
-  return std::move(store).value();
-}
 
 void RunMigrate(const std::string& flag) {
   const std::string url = ResolveDatabaseUrl(flag);
-  auto store = OpenOrFail(url, /*create_if_missing=*/true);
+  auto store = OpenStoreOrFail(url, /*create_if_missing=*/true);
   auto before = store->SchemaVersion();
   if (!before.ok()) Fail(before.error());
-  fmt::print("database: {}\n", RedactedUrl(url));
+  fmt::print("database: {}\n", RedactedDatabaseUrl(url));
   fmt::print("schema version before: {}\n", *before);
   auto applied = store->Migrate();
   if (!applied.ok()) Fail(applied.error());
@@ -61,12 +42,12 @@ void RunMigrate(const std::string& flag) {
 
 void RunStatus(const std::string& flag) {
   const std::string url = ResolveDatabaseUrl(flag);
-  auto store = OpenOrFail(url, /*create_if_missing=*/false);
+  auto store = OpenStoreOrFail(url, /*create_if_missing=*/false);
   auto version = store->SchemaVersion();
   if (!version.ok()) Fail(version.error());
   auto counts = store->TableRowCounts();
   if (!counts.ok()) Fail(counts.error());
-  fmt::print("database: {}\n", RedactedUrl(url));
+  fmt::print("database: {}\n", RedactedDatabaseUrl(url));
   fmt::print("schema version: {} (this binary knows up to {})\n", *version,
              storage::LatestSchemaVersion());
   if (*version < storage::LatestSchemaVersion()) {

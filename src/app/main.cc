@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddConvertCommand(app);
   kalshiflow::app::AddRecordingCommand(app);
   kalshiflow::app::AddDbCommand(app);
+  kalshiflow::app::AddSessionsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -63,7 +63,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpListsEveryCommand) {
   auto r = RunCli("--help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* command : {"demo", "convert", "recording", "db"}) {
+  for (const char* command : {"demo", "convert", "recording", "db", "sessions"}) {
     EXPECT_NE(r.output.find(command), std::string::npos) << command;
   }
   EXPECT_NE(RunCli("no-such-command").exit_code, 0);
@@ -106,6 +106,31 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
   EXPECT_EQ(snapshots + deltas, frames);
   EXPECT_EQ(raw, frames);
   EXPECT_EQ(sessions, 1);
+
+  // `sessions list|show --json` describe the same session.
+  const std::string db = " --database-url sqlite://" + (dir_ / "kalshiflow.db").string();
+  auto list = RunCli("sessions list --json" + db);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  auto lj = JsonOf(list.output);
+  ASSERT_TRUE(lj.is_object()) << list.output;
+  ASSERT_EQ(lj["sessions"].size(), 1u);
+  const auto& s = lj["sessions"][0];
+  EXPECT_EQ(s["status"], "closed");
+  EXPECT_EQ(s["environment"], "replay");
+  EXPECT_EQ(s["market_tickers"].size(), 18u);
+  EXPECT_EQ(s["snapshots"].get<int64_t>() + s["deltas"].get<int64_t>(), frames);
+  EXPECT_EQ(s["frames"].get<int64_t>(), frames);
+  const int64_t id = s["session_id"].get<int64_t>();
+  auto show = RunCli("sessions show " + std::to_string(id) + " --json" + db);
+  ASSERT_EQ(show.exit_code, 0) << show.output;
+  EXPECT_EQ(JsonOf(show.output), s);
+  auto filtered = RunCli("sessions list --json --status error" + db);
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_TRUE(JsonOf(filtered.output)["sessions"].empty());
+  auto missing = RunCli("sessions show 999" + db);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("999"), std::string::npos) << missing.output;
+  EXPECT_NE(RunCli("sessions list --status bogus" + db).exit_code, 0);
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {
