@@ -1,0 +1,58 @@
+// TokenBucket: Kalshi's client-side rate budget (PROTOCOL.md §4.9): every request costs
+// tokens (default 10), refill is continuous at `refill_per_second`, the bucket holds
+// `capacity` tokens (1 s or 2 s of budget depending on the tier). Read and write requests use
+// two independent buckets.
+//
+// Pure arithmetic on an injected clock: Reserve() never sleeps, it says how long the caller
+// must wait. Thread-safe (internal mutex).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+#include "core/status.h"
+#include "core/time.h"
+
+namespace kalshiflow::net {
+
+/// Kalshi's default cost of one request, in tokens.
+inline constexpr int64_t kDefaultRequestCost = 10;
+
+struct TokenBucketOptions {
+  int64_t refill_per_second = 200;  // Basic read: 200 tokens/s (20 requests/s at cost 10)
+  int64_t capacity = 400;           // Basic read holds 2 s
+};
+
+class TokenBucket {
+ public:
+  /// InvalidArgument unless refill_per_second > 0 and capacity > 0.
+  static core::Result<TokenBucket> Create(TokenBucketOptions options, const core::Clock* clock);
+
+  /// Takes `cost` tokens (cost <= capacity) and returns how long the caller must wait before
+  /// sending (0 when the tokens were available). Tokens may go negative: callers that each
+  /// wait their returned delay are served in order at exactly the refill rate.
+  std::chrono::nanoseconds Reserve(int64_t cost = kDefaultRequestCost);
+  /// Tokens available now (may be negative while reservations are outstanding).
+  double Available();
+
+ private:
+  TokenBucket(TokenBucketOptions options, const core::Clock* clock);
+  void Refill(core::Timestamp now);
+  TokenBucketOptions options_;
+  const core::Clock* clock_;
+  std::mutex mutex_;
+  double tokens_ = 0;
+  core::Timestamp last_;
+};
+
+/// The read/write budgets of one Kalshi access tier (PROTOCOL.md §4.9 table).
+struct RateBudget {
+  TokenBucketOptions read;
+  TokenBucketOptions write;
+};
+/// "basic", "advanced", "expert", "premier", "paragon", "prime", "prestige" → budgets with
+/// the documented capacities; InvalidArgument naming the tier otherwise.
+core::Result<RateBudget> RateBudgetForTier(std::string_view tier);
+
+}  // namespace kalshiflow::net
