@@ -25,6 +25,8 @@ void AddConvertCommand(CLI::App& app);    // convert_command.cc
 void AddRecordingCommand(CLI::App& app);  // recording_command.cc ("recording stats ...")
 void AddDbCommand(CLI::App& app);         // db_command.cc ("db migrate ...")
 void AddDemoCommand(CLI::App& app);       // demo_command.cc
-void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list|show")
+void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list|show|verify")
+void AddExchangeCommand(CLI::App& app);   // exchange_command.cc
+void AddCollectCommand(CLI::App& app);    // collect_command.cc
 
 }  // namespace kalshiflow::app

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddRecordingCommand(app);
   kalshiflow::app::AddDbCommand(app);
   kalshiflow::app::AddSessionsCommand(app);
+  kalshiflow::app::AddExchangeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

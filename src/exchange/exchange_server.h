@@ -28,6 +28,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -81,6 +82,13 @@ struct ExchangeOptions {
   FaultOptions faults;
   std::chrono::milliseconds ping_interval{10'000};
   const core::Clock* clock = nullptr;  // nullptr = RealClock (auth timestamps, pacing)
+  /// Max-speed back-pressure (speed 0): the replay pauses while any subscriber has more than
+  /// this many bytes or frames queued for its socket.
+  std::size_t backpressure_bytes = 1u << 20;
+  std::size_t backpressure_frames = 4096;
+  /// Paced replay (speed > 0): a subscriber whose outbound queue exceeds this many bytes is
+  /// too slow; it is disconnected with a WebSocket close frame (1008 "subscriber too slow").
+  std::size_t max_queued_bytes = 64u << 20;
 };
 
 struct ExchangeStats {
@@ -88,15 +96,16 @@ struct ExchangeStats {
   uint64_t http_requests = 0;
   uint64_t auth_failures = 0;  // 401s sent (REST and WebSocket upgrades)
   uint64_t commands_received = 0;
-  uint64_t command_errors = 0;          // error frames sent in answer to commands
-  uint64_t market_frames_sent = 0;      // orderbook/ticker/trade frames written to clients
-  uint64_t snapshots_sent = 0;          // included in market_frames_sent
+  uint64_t command_errors = 0;      // error frames sent in answer to commands
+  uint64_t market_frames_sent = 0;  // orderbook/ticker/trade frames written to clients
+  uint64_t snapshots_sent = 0;      // included in market_frames_sent
   uint64_t pings_sent = 0;
   uint64_t faults_dropped_connections = 0;
   uint64_t faults_skipped_seqs = 0;
   uint64_t faults_duplicates = 0;
   uint64_t faults_malformed = 0;
-  uint64_t replay_records_total = 0;  // market-data records on the timeline
+  uint64_t slow_subscriber_disconnects = 0;  // paced replay: queue over max_queued_bytes
+  uint64_t replay_records_total = 0;         // market-data records on the timeline
   uint64_t replay_records_done = 0;
   bool replay_finished = false;
 };

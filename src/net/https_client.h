@@ -55,21 +55,29 @@ struct HttpsClientOptions {
   RateBudget budget;  // defaults: Basic tier
   /// Cost charged per request when the caller passes none.
   int64_t default_cost = kDefaultRequestCost;
-  /// 429 and 5xx (502/503/504) are retried with this backoff up to max_attempts (then the
-  /// last response is returned).
-  BackoffOptions retry{std::chrono::milliseconds(200), std::chrono::milliseconds(5'000), 2.0, 0.2,
-                       5, 1};
+  /// 429 and 5xx (502/503/504) are retried with this backoff up to max_attempts attempts in
+  /// all, the first included (then the last response is returned; 0 = no limit). The delay
+  /// before attempt n+1 is BackoffDelay(retry, n, u).
+  BackoffOptions retry{
+      std::chrono::milliseconds(200), std::chrono::milliseconds(5'000), 2.0, 0.2, 5, 1};
   std::chrono::milliseconds timeout{10'000};  // per attempt: connect + write + read
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   const core::Clock* clock = nullptr;  // nullptr = RealClock; used for buckets and signing
+  /// How the client waits (rate-limit delays and retry backoff). Empty =
+  /// std::this_thread::sleep_for; tests inject a recorder.
+  std::function<void(std::chrono::nanoseconds)> sleep;
 };
 
 struct HttpsClientStats {
-  uint64_t requests = 0;
+  uint64_t requests = 0;  // Request() calls
+  uint64_t attempts = 0;  // HTTP exchanges sent (requests + retries)
   uint64_t retries_429 = 0;
   uint64_t retries_5xx = 0;
   uint64_t connects = 0;
   std::chrono::nanoseconds rate_limit_wait{0};  // total time spent waiting on the buckets
+  std::chrono::nanoseconds retry_wait{0};       // total backoff slept before retries
+  uint64_t stale_reconnects = 0;  // reused connections found closed by the server, re-sent
+  uint64_t transport_errors = 0;  // Requests that returned Unavailable
 };
 
 class HttpsClient {
@@ -82,7 +90,12 @@ class HttpsClient {
   /// → GET /trade-api/v2/markets?limit=5), with `body` as application/json when non-empty.
   /// Waits on the bucket of `request_class` first. Returns the final response for any HTTP
   /// status (callers map 4xx bodies); errors only for transport failures: Unavailable
-  /// (connect/TLS/read/write/timeout, naming the host and stage), InvalidArgument (bad path).
+  /// (connect/TLS/read/write/timeout, naming the host and stage), InvalidArgument (bad path,
+  /// method or cost), ResourceExhausted (response body over max_body_bytes), or the signer's
+  /// own error unchanged. The signer and the buckets are consulted again for every retry
+  /// (a fresh timestamp per attempt). A request whose reused keep-alive connection turns out
+  /// to be closed by the server (no response byte received) is re-sent once on a new
+  /// connection without counting as an attempt.
   core::Result<HttpResponse> Request(std::string_view method, std::string_view path_and_query,
                                      std::string_view body = {},
                                      RequestClass request_class = RequestClass::kRead,

@@ -1,12 +1,12 @@
 #include "net/tls.h"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/bn.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -35,9 +35,9 @@ core::Status OpenSslError(std::string_view stage) {
     if (!detail.empty()) detail += "; ";
     detail += buffer;
   }
-  return core::Status(core::StatusCode::kInternal,
-                      std::string("self-signed certificate: ") + std::string(stage) +
-                          (detail.empty() ? "" : ": " + detail));
+  return core::Status(core::StatusCode::kInternal, std::string("self-signed certificate: ") +
+                                                       std::string(stage) +
+                                                       (detail.empty() ? "" : ": " + detail));
 }
 
 core::Result<std::string> ToPem(const std::function<int(BIO*)>& write) {
@@ -65,7 +65,8 @@ core::Result<CertificateAndKey> GenerateSelfSignedCertificate(int days) {
   if (RAND_bytes(serial_bytes, sizeof(serial_bytes)) != 1) return OpenSslError("serial");
   serial_bytes[0] &= 0x7F;
   BIGNUM* serial = BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr);
-  if (serial == nullptr || BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert.get())) == nullptr) {
+  if (serial == nullptr ||
+      BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert.get())) == nullptr) {
     BN_free(serial);
     return OpenSslError("serial");
   }

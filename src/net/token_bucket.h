@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string_view>
 
 #include "core/status.h"
 #include "core/time.h"
@@ -27,12 +28,19 @@ struct TokenBucketOptions {
 class TokenBucket {
  public:
   /// InvalidArgument unless refill_per_second > 0 and capacity > 0.
+  /// `clock` nullptr = core::RealClock. The bucket starts full.
   static core::Result<TokenBucket> Create(TokenBucketOptions options, const core::Clock* clock);
+  /// Movable (so it can travel in a Result); moving is not thread-safe with respect to
+  /// concurrent use of the moved-from bucket.
+  TokenBucket(TokenBucket&& other) noexcept;
+  TokenBucket& operator=(TokenBucket&& other) noexcept;
 
   /// Takes `cost` tokens (cost <= capacity) and returns how long the caller must wait before
   /// sending (0 when the tokens were available). Tokens may go negative: callers that each
   /// wait their returned delay are served in order at exactly the refill rate.
+  /// `cost` outside [0, capacity] is a programming error (KF_CHECK).
   std::chrono::nanoseconds Reserve(int64_t cost = kDefaultRequestCost);
+  const TokenBucketOptions& options() const { return options_; }
   /// Tokens available now (may be negative while reservations are outstanding).
   double Available();
 
@@ -47,9 +55,10 @@ class TokenBucket {
 };
 
 /// The read/write budgets of one Kalshi access tier (PROTOCOL.md §4.9 table).
+/// Defaults: the Basic tier (read 200/s holding 2 s, write 100/s holding 1 s).
 struct RateBudget {
   TokenBucketOptions read;
-  TokenBucketOptions write;
+  TokenBucketOptions write{100, 100};
 };
 /// "basic", "advanced", "expert", "premier", "paragon", "prime", "prestige" → budgets with
 /// the documented capacities; InvalidArgument naming the tier otherwise.

@@ -53,7 +53,10 @@ enum class DisconnectKind {
   kClosedByPeer,      // the server sent a close frame, or the TCP stream ended
   kReadError,         // any other read failure (includes a frame over max_message_bytes)
   kWriteError,        // a send failed
-  kStopped,           // Stop() was called (the final OnDisconnected, will_retry = false)
+  kStopped,           // the client ended: Stop() was called, the handler returned kStop, or
+                      // max_attempts was reached (always the last OnDisconnected)
+  kHeaders,           // options.headers() returned an error (message has it); counts as a
+                      // failed attempt
 };
 std::string_view DisconnectKindName(DisconnectKind kind);  // "resolve", "connect", ...
 
@@ -68,6 +71,9 @@ struct DisconnectInfo {
   int close_code = 0;
   std::string message;  // human-readable detail (never contains key material)
   int attempt = 0;      // consecutive failed attempts so far (0 after a successful connect)
+  /// False when the client will not reconnect whatever the handler returns (kStopped, or
+  /// max_attempts reached).
+  bool will_retry = true;
 };
 
 /// What the client should do after a disconnect.
@@ -108,7 +114,7 @@ struct WebSocketClientOptions {
   TlsClientOptions tls;
   std::chrono::milliseconds connect_timeout{10'000};  // resolve + TCP + TLS + upgrade
   /// The connection is declared dead when nothing was received for this long (Kalshi pings
-  /// every 10 s, so 3 missed pings by default).
+  /// every 10 s, so 3 missed pings by default). 0 disables the check.
   std::chrono::milliseconds heartbeat_timeout{30'000};
   /// Client-initiated pings at this interval (0 = never).
   std::chrono::milliseconds ping_interval{10'000};
@@ -121,9 +127,9 @@ struct WebSocketClientOptions {
 
 /// Counters since Create (monotonic; read with Stats()).
 struct WebSocketClientStats {
-  uint64_t connects = 0;           // successful upgrades
-  uint64_t failed_attempts = 0;    // attempts that did not reach 101
-  uint64_t disconnects = 0;        // established connections that ended (not by Stop)
+  uint64_t connects = 0;         // successful upgrades
+  uint64_t failed_attempts = 0;  // attempts that did not reach 101
+  uint64_t disconnects = 0;      // established connections that ended (not by Stop)
   uint64_t messages_received = 0;
   uint64_t bytes_received = 0;
   uint64_t messages_sent = 0;
@@ -131,6 +137,8 @@ struct WebSocketClientStats {
   uint64_t pongs_received = 0;
   uint64_t heartbeat_timeouts = 0;
   uint64_t sends_refused = 0;  // Send() while not connected or over max_pending_send_bytes
+  uint64_t pings_sent = 0;     // client-initiated pings written
+  uint64_t bytes_sent = 0;     // payload bytes of messages_sent
 };
 
 class WebSocketClient {
@@ -154,6 +162,9 @@ class WebSocketClient {
   /// called from it. Idempotent. The handler gets a final OnDisconnected(kStopped).
   void Stop();
   bool connected() const;
+  /// True once the I/O loop has ended (after Stop, a kStop decision or max_attempts) and the
+  /// final OnDisconnected(kStopped) has returned.
+  bool finished() const;
   WebSocketClientStats Stats() const;
 
  private:
@@ -162,8 +173,12 @@ class WebSocketClient {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The delay before reconnect attempt `attempt` (1-based) for `options`, given a uniform
-/// random draw `u` in [0, 1). Pure; exposed for tests.
+/// The delay before reconnect attempt `attempt` (1-based; values < 1 count as 1) for
+/// `options`, given a uniform random draw `u` in [0, 1): min(initial * multiplier^(attempt-1),
+/// max) * (1 - jitter + 2 * jitter * u), rounded to whole milliseconds. So the first retry
+/// waits about `initial`, and jitter may take a capped delay up to max * (1 + jitter).
+/// After an established connection drops the client uses attempt 1; after n consecutive
+/// failed attempts, attempt n + 1. Pure; exposed for tests.
 std::chrono::milliseconds BackoffDelay(const BackoffOptions& options, int attempt, double u);
 
 }  // namespace kalshiflow::net
