@@ -1,13 +1,15 @@
-// `kalshiflow demo`: the end-to-end run on the bundled real data, with no credentials and no
-// network. Today (issue 2) it exercises the foundation as the collector will use it:
+// `kalshiflow demo`: the main job on the bundled real data, on one machine, with no
+// credentials and no outside network:
 //   1. convert the bundled real Kalshi top-of-book logs (data/demo/market_logs/*.csv.zst) into
 //      a recording of current-format orderbook_snapshot / orderbook_delta frames;
-//   2. replay the recording frame by frame through the WebSocket decoder, the per-sid
-//      sequencer and the order books;
-//   3. persist every accepted frame (raw, plus normalised snapshot/delta rows) through the
-//      non-blocking write queue into a fresh SQLite database (session environment "replay");
-//   4. print where everything is and a summary (counts, throughput, final top of book).
-// Later issues add the local exchange, the collector over TLS, training and the paper actor.
+//   2. start the local Kalshi-compatible exchange on it (loopback TLS, self-signed certificate,
+//      a throwaway Ed25519 API key it verifies like Kalshi);
+//   3. discover the open markets with a signed HTTPS GET /markets;
+//   4. run the collector over the TLS WebSocket into a fresh SQLite database (environment
+//      "local") until the replay has been received (or --duration);
+//   5. rebuild every stored book and compare it with the recording (sessions verify);
+//   6. print a summary (or --json).
+// Later issues add training, the actor and the dashboard.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,7 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "app/collect_runner.h"
 #include "app/commands.h"
+#include "exchange/exchange_server.h"
+#include "feed/discovery.h"
+#include "feed/integrity.h"
+#include "kalshi/auth/signer.h"
+#include "net/https_client.h"
+#include <nlohmann/json.hpp>
 #include "book/book_set.h"
 #include "core/time.h"
 #include "kalshi/decoder.h"
@@ -37,18 +46,11 @@ struct DemoArgs {
   std::string data_dir = "data/demo";
   std::string out_dir = "data/demo-run";
   uint64_t seed = 1;
+  double speed = 0;          // exchange replay speed; 0 = max
+  double duration_s = 60;    // upper bound on the collection
+  bool json = false;
 };
 
-struct ReplayTotals {
-  int64_t frames = 0;
-  int64_t decode_errors = 0;
-  int64_t snapshots_applied = 0;
-  int64_t deltas_applied = 0;
-  int64_t book_refusals = 0;
-  int64_t rows_offered = 0;
-  int64_t rows_refused = 0;
-  int64_t backpressure_waits = 0;  // times the replay waited for the writer (queue half full)
-};
 
 std::vector<std::string> FindInputs(const fs::path& dir) {
   std::vector<std::string> inputs;
@@ -65,12 +67,10 @@ std::vector<std::string> FindInputs(const fs::path& dir) {
   return inputs;
 }
 
-std::string FormatBid(const std::optional<core::PriceLevel>& level) {
-  if (!level) return "   none      ";
-  return fmt::format("{} x {:>7}", level->price.ToString(), level->count.ToString());
-}
 
 void RunDemo(const DemoArgs& args) {
+  // With --json, stdout carries only the summary object; progress goes to stderr.
+  FILE* out = args.json ? stderr : stdout;
   const auto wall_start = std::chrono::steady_clock::now();
   const fs::path logs = fs::path(args.data_dir) / "market_logs";
   const std::vector<std::string> inputs = FindInputs(logs);
@@ -87,7 +87,7 @@ void RunDemo(const DemoArgs& args) {
   const std::string db_path = (fs::path(args.out_dir) / "kalshiflow.db").string();
 
   // 1. Convert.
-  std::printf("kalshiflow demo: %zu real Kalshi top-of-book logs from %s\n", inputs.size(),
+  std::fprintf(out, "kalshiflow demo: %zu real Kalshi top-of-book logs from %s\n", inputs.size(),
               logs.string().c_str());
   recording::ConvertOptions convert_options;
   convert_options.seed = args.seed;
@@ -99,186 +99,162 @@ void RunDemo(const DemoArgs& args) {
   auto report = recording::ConvertTopOfBookCsvToFile(inputs, recording_path, convert_options);
   if (!report.ok())
     throw CommandFailed(1, fmt::format("demo: convert: {}", report.error().ToString()));
-  std::printf(
+  std::fprintf(out, 
       "  1. converted %lld rows (%lld malformed, skipped) of %lld markets into %lld "
       "frames -> %s (%llu bytes)\n",
       static_cast<long long>(report->rows), static_cast<long long>(report->rows_malformed),
       static_cast<long long>(report->markets), static_cast<long long>(report->frames),
       recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
 
-  // 2 + 3. Replay through decoder, sequencer and books into the store.
+  // 2. The local Kalshi-compatible exchange on loopback TLS, with a throwaway Ed25519 key.
+  auto signer = kalshi::auth::Signer::GenerateEd25519();
+  if (!signer.ok()) throw CommandFailed(1, "demo: key: " + signer.error().ToString());
+  auto public_pem = signer->PublicKeyPem();
+  if (!public_pem.ok()) throw CommandFailed(1, "demo: key: " + public_pem.error().ToString());
+  const std::string key_id = "kalshiflow-demo-key";
+  exchange::ExchangeOptions exchange_options;
+  exchange_options.tls = true;  // self-signed certificate generated in memory
+  exchange_options.api_keys = {{key_id, *public_pem}};
+  exchange_options.recordings = {recording_path};
+  exchange_options.speed = args.speed;
+  exchange_options.start = exchange::ReplayStart::kOnFirstSubscription;
+  auto exchange = exchange::ExchangeServer::Start(exchange_options);
+  if (!exchange.ok()) throw CommandFailed(1, "demo: exchange: " + exchange.error().ToString());
+  const std::string cert_path = (fs::path(args.out_dir) / "exchange-cert.pem").string();
+  if (FILE* f = std::fopen(cert_path.c_str(), "w")) {
+    std::fputs((*exchange)->certificate_pem().c_str(), f);
+    std::fclose(f);
+  }
+  std::fprintf(out, "  2. local exchange replaying it at %s (REST %s), TLS with a self-signed "
+              "certificate (%s), speed %s\n",
+              (*exchange)->ws_url().c_str(), (*exchange)->rest_url().c_str(), cert_path.c_str(),
+              args.speed == 0 ? "max" : fmt::format("{}x", args.speed).c_str());
+
+  // 3. Market discovery over signed HTTPS (RL_MARKET_MODE=discovery, as against Kalshi).
+  net::TlsClientOptions tls;
+  tls.ca_pem = (*exchange)->certificate_pem();
+  net::HttpsClientOptions http;
+  http.base_url = (*exchange)->rest_url();
+  http.tls = tls;
+  const kalshi::auth::Signer* signer_ptr = &*signer;
+  http.signer = [&key_id, signer_ptr](std::string_view method, std::string_view path)
+      -> core::Result<std::vector<std::pair<std::string, std::string>>> {
+    KF_ASSIGN_OR_RETURN(auto auth, kalshi::auth::MakeAuthHeaders(
+                                       key_id, *signer_ptr, core::RealClock::Instance(), method,
+                                       path));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [n, v] : auth.List()) out.emplace_back(n, v);
+    return out;
+  };
+  auto rest = net::HttpsClient::Create(std::move(http));
+  if (!rest.ok()) throw CommandFailed(1, "demo: " + rest.error().ToString());
+  feed::DiscoveryOptions discovery;
+  discovery.limit = 1000;
+  auto markets = feed::DiscoverMarkets(**rest, discovery);
+  if (!markets.ok()) throw CommandFailed(1, "demo: discovery: " + markets.error().ToString());
+  std::vector<std::string> tickers;
+  for (const auto& m : *markets) tickers.push_back(m.ticker);
+  std::fprintf(out, "  3. discovered %zu open markets with GET /markets (signed HTTPS)\n",
+              tickers.size());
+
+  // 4. The collector over the loopback TLS WebSocket into SQLite.
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_path + suffix, ec);
   const fs::path db_absolute = fs::absolute(db_path, ec);
   if (ec) throw CommandFailed(1, fmt::format("demo: {}: {}", db_path, ec.message()));
   auto store = storage::OpenStore("sqlite://" + db_absolute.string());
   if (!store.ok())
     throw CommandFailed(1, fmt::format("demo: database: {}", store.error().ToString()));
-  storage::NewSession session;
-  for (const auto& m : report->per_market) session.market_tickers.push_back(m.ticker);
-  session.websocket_url = "recording://" + fs::absolute(recording_path, ec).string();
-  session.environment = storage::Environment::kReplay;
-  session.started_at = core::RealClock::Instance().Now();
-  auto session_id = (*store)->CreateSession(session);
-  if (!session_id.ok())
-    throw CommandFailed(1, fmt::format("demo: {}", session_id.error().ToString()));
-  storage::WriteQueueOptions queue_options;  // defaults: 100,000 rows, batches of 100 or 1 s
-  auto queue = storage::WriteQueue::Create(**store, queue_options);
-  if (!queue.ok()) throw CommandFailed(1, fmt::format("demo: {}", queue.error().ToString()));
-
-  auto reader = recording::RecordingReader::Open(recording_path);
-  if (!reader.ok()) throw CommandFailed(1, fmt::format("demo: {}", reader.error().ToString()));
-  if ((*reader)->header().use_yes_price) {
-    // Books hold NO bids in NO-leg prices (DESIGN §3); a recording subscribed with
-    // use_yes_price=true would need its NO levels converted first.
-    throw CommandFailed(1, "demo: recordings with use_yes_price=true are not supported yet");
-  }
-  kalshi::Decoder decoder;
-  book::BookSet books;
-  ReplayTotals totals;
-  // A replay, unlike the live feed, may wait for the database: every 4,096 rows, when the queue
-  // is more than half full, wait until the writer has caught up (live producers never wait; a
-  // full queue there drops and counts, DESIGN §2).
-  auto offer = [&](storage::Row row) {
-    if (++totals.rows_offered % 4096 == 0 && (*queue)->Stats().depth > queue_options.capacity / 2) {
-      ++totals.backpressure_waits;
-      (*queue)->Flush();
-    }
-    totals.rows_refused += !(*queue)->TryEnqueue(std::move(row));
+  CollectRunConfig config;
+  config.ws_url = (*exchange)->ws_url();
+  config.tls = tls;
+  config.api_key_id = key_id;
+  config.signer = &*signer;
+  config.market_tickers = tickers;
+  config.environment = storage::Environment::kLocal;
+  config.duration = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
+  config.live_stats = !args.json;
+  // The whole recording fits in the queue's bound: the demo never drops, whatever the disk.
+  config.queue_capacity = static_cast<std::size_t>(std::max<int64_t>(2 * report->frames + 1000,
+                                                                     100'000));
+  exchange::ExchangeServer* server = exchange->get();
+  config.done = [server](const feed::CollectorStats& c) {
+    const exchange::ExchangeStats e = server->Stats();
+    // Finished when the replay is over and every market frame it sent has been received.
+    return e.replay_finished &&
+           c.snapshots + c.deltas + c.duplicates + c.refused + c.trades + c.tickers +
+                   c.decode_errors >=
+               e.market_frames_sent;
   };
-  const auto replay_start = std::chrono::steady_clock::now();
-  recording::Record record;
-  while (true) {
-    auto more = (*reader)->Next(&record);
-    if (!more.ok()) throw CommandFailed(1, fmt::format("demo: {}", more.error().ToString()));
-    if (!*more) break;
-    if (record.direction != recording::Direction::kServerToClient) continue;
-    ++totals.frames;
-    auto message = decoder.Decode(record.frame);
-    if (!message.ok()) {
-      ++totals.decode_errors;
-      std::fprintf(stderr, "demo: frame %lld: %s\n", static_cast<long long>(totals.frames),
-                   message.error().ToString().c_str());
-      continue;
-    }
-    const kalshi::Message& m = **message;
-    bool accepted = false;
-    if (m.type == kalshi::MessageType::kOrderbookSnapshot && m.seq) {
-      const auto& s = m.snapshot;
-      auto outcome = books.ApplySnapshot(m.sid, *m.seq, s.market_ticker, s.yes_bids, s.no_bids);
-      if (outcome.applied) {
-        ++totals.snapshots_applied;
-        storage::SnapshotRow row;
-        row.session_id = *session_id;
-        row.market_ticker.assign(s.market_ticker);
-        row.sid = m.sid;
-        row.seq = *m.seq;
-        row.local_ts = record.local_ts;
-        row.yes_bids.assign(s.yes_bids.begin(), s.yes_bids.end());
-        row.no_bids.assign(s.no_bids.begin(), s.no_bids.end());
-        offer(std::move(row));
-        accepted = true;
-      } else {
-        ++totals.book_refusals;
-      }
-    } else if (m.type == kalshi::MessageType::kOrderbookDelta && m.seq) {
-      const auto& d = m.delta;
-      auto outcome =
-          books.ApplyDelta(m.sid, *m.seq, d.market_ticker, d.side, d.price, d.delta, d.ts_ms);
-      if (outcome.applied) {
-        ++totals.deltas_applied;
-        storage::DeltaRow row;
-        row.session_id = *session_id;
-        row.market_ticker.assign(d.market_ticker);
-        row.sid = m.sid;
-        row.seq = *m.seq;
-        row.exchange_ts_ms = d.ts_ms;
-        row.local_ts = record.local_ts;
-        row.side = d.side;
-        row.price = d.price;
-        row.delta = d.delta;
-        offer(std::move(row));
-        accepted = true;
-      } else {
-        ++totals.book_refusals;
-      }
-    }
-    if (accepted) {
-      storage::RawFrameRow raw;
-      raw.session_id = *session_id;
-      raw.sid = m.sid;
-      raw.seq = m.seq;
-      raw.local_ts = record.local_ts;
-      raw.frame.assign(record.frame);
-      offer(std::move(raw));
-    }
-  }
-  const double replay_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - replay_start).count();
-  auto shutdown = (*queue)->Shutdown();
-  const auto qstats = (*queue)->Stats();
-  storage::SessionEnd end;
-  end.status = shutdown.ok() && totals.decode_errors == 0 ? storage::SessionStatus::kClosed
-                                                          : storage::SessionStatus::kError;
-  if (end.status == storage::SessionStatus::kError) {
-    end.error = shutdown.ok() ? fmt::format("{} frames failed to decode", totals.decode_errors)
-                              : shutdown.ToString();
-  }
-  end.ended_at = core::RealClock::Instance().Now();
-  auto closed = (*store)->CloseSession(*session_id, end);
-  if (!closed.ok()) throw CommandFailed(1, fmt::format("demo: {}", closed.ToString()));
-  auto counts = (*store)->TableRowCounts();
-  std::map<std::string, int64_t> rows_by_table;
-  if (counts.ok()) {
-    for (const auto& c : *counts) rows_by_table[c.table] = c.rows;
-  }
-  const auto& seq = books.counters();
-  std::printf(
-      "  2. replayed %lld frames through decoder -> sequencer -> order books in %.2f s "
-      "(%.0f frames/s incl. enqueue and waits for the database): %lld snapshots and %lld deltas "
-      "applied, %lld "
-      "duplicates, %lld gaps, %lld refused, %lld decode errors\n",
-      static_cast<long long>(totals.frames), replay_seconds,
-      replay_seconds > 0 ? static_cast<double>(totals.frames) / replay_seconds : 0.0,
-      static_cast<long long>(totals.snapshots_applied),
-      static_cast<long long>(totals.deltas_applied), static_cast<long long>(seq.duplicates_dropped),
-      static_cast<long long>(seq.gaps), static_cast<long long>(totals.book_refusals),
-      static_cast<long long>(totals.decode_errors));
-  std::printf(
-      "  3. write queue: %llu rows accepted, %llu written, %llu dropped, %llu batches, "
-      "%lld back-pressure waits -> "
-      "%s (session %lld, environment replay): %lld snapshots, %lld deltas, %lld raw "
-      "frames\n",
-      static_cast<unsigned long long>(qstats.accepted),
-      static_cast<unsigned long long>(qstats.written),
-      static_cast<unsigned long long>(qstats.dropped),
-      static_cast<unsigned long long>(qstats.batches),
-      static_cast<long long>(totals.backpressure_waits), db_path.c_str(),
-      static_cast<long long>(*session_id),
-      static_cast<long long>(rows_by_table["rl_orderbook_snapshots"]),
-      static_cast<long long>(rows_by_table["rl_orderbook_deltas"]),
-      static_cast<long long>(rows_by_table["rl_raw_frames"]));
+  InstallStopSignalHandlers();
+  const CollectRunSummary collected = RunCollection(config, **store);
+  const exchange::ExchangeStats exchange_stats = (*exchange)->Stats();
+  (*exchange)->Stop();
+  const auto& c = collected.collector;
+  std::fprintf(out, 
+      "  4. collector: %llu frames in %.2f s (%.0f msgs/s over loopback TLS): %llu snapshots, "
+      "%llu deltas, %llu gaps, %llu duplicates, %llu decode errors, %llu drops, %llu reconnects "
+      "-> session %lld in %s (%s, stopped by %s)\n",
+      static_cast<unsigned long long>(c.frames), collected.seconds, collected.messages_per_second,
+      static_cast<unsigned long long>(c.snapshots), static_cast<unsigned long long>(c.deltas),
+      static_cast<unsigned long long>(c.gaps), static_cast<unsigned long long>(c.duplicates),
+      static_cast<unsigned long long>(c.decode_errors),
+      static_cast<unsigned long long>(c.rows_dropped),
+      static_cast<unsigned long long>(collected.disconnects),
+      static_cast<long long>(collected.session_id), db_path.c_str(),
+      std::string(storage::SessionStatusName(collected.status)).c_str(),
+      collected.stop_reason.c_str());
 
-  std::printf("\n  Final books (best bids; NO in NO-leg dollars; YES ask = 1 - NO bid):\n");
-  std::printf("    %-26s %-20s %-20s %-8s\n", "market", "best YES bid", "best NO bid", "YES ask");
-  books.ForEachBook([](const book::OrderBook& b) {
-    auto ask = b.BestAsk(core::OutcomeSide::kYes);
-    std::printf("    %-26s %-20s %-20s %-8s\n", b.ticker().c_str(),
-                FormatBid(b.BestBid(core::OutcomeSide::kYes)).c_str(),
-                FormatBid(b.BestBid(core::OutcomeSide::kNo)).c_str(),
-                ask ? ask->price.ToString().c_str() : "none");
-  });
+  // 5. Integrity: rebuild every book from the stored rows against the recording.
+  auto verify = feed::VerifySession(**store, collected.session_id, recording_path);
+  if (!verify.ok()) throw CommandFailed(1, "demo: verify: " + verify.error().ToString());
+  std::fprintf(out, 
+      "  5. integrity: %lld books checked against the recording, %lld mismatches, %lld of %lld "
+      "final books equal; stored %lld updates, recording %lld\n",
+      static_cast<long long>(verify->books_checked), static_cast<long long>(verify->mismatches),
+      static_cast<long long>(verify->final_books_equal), static_cast<long long>(verify->markets),
+      static_cast<long long>(verify->stored_snapshots + verify->stored_deltas),
+      static_cast<long long>(verify->recording_updates));
+  for (const auto& m : verify->first_mismatches) std::fprintf(out, "     mismatch: %s\n", m.c_str());
+
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   const std::string cli = ec ? std::string("kalshiflow") : self.string();
-  std::printf("\n  Look at: %s recording stats %s --json\n", cli.c_str(), recording_path.c_str());
-  std::printf("           %s recording dump %s -n 5\n", cli.c_str(), recording_path.c_str());
-  std::printf("           sqlite3 %s 'select * from rl_orderbook_sessions'\n", db_path.c_str());
-  std::printf("  demo finished in %.2f s\n", total_seconds);
-  if (!shutdown.ok() || qstats.dropped != 0 || totals.decode_errors != 0 ||
-      totals.book_refusals != 0 || qstats.written != qstats.accepted) {
-    throw CommandFailed(1, "demo: the pipeline lost or refused data (see the counts above)");
+  const bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() &&
+                  c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
+  if (args.json) {
+    nlohmann::json j = {
+        {"ok", ok},
+        {"seconds", total_seconds},
+        {"recording", recording_path},
+        {"recording_frames", report->frames},
+        {"database", db_path},
+        {"exchange",
+         {{"ws_url", (*exchange)->ws_url()},
+          {"market_frames_sent", exchange_stats.market_frames_sent},
+          {"replay_finished", exchange_stats.replay_finished},
+          {"auth_failures", exchange_stats.auth_failures}}},
+        {"markets", tickers.size()},
+        {"collect", nlohmann::json::parse(CollectSummaryJson(collected, -1))},
+        {"verify",
+         {{"books_checked", verify->books_checked},
+          {"mismatches", verify->mismatches},
+          {"in_step", verify->in_step},
+          {"final_books_equal", verify->final_books_equal},
+          {"stored_updates", verify->stored_snapshots + verify->stored_deltas},
+          {"recording_updates", verify->recording_updates}}},
+    };
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::fprintf(out, "\n  Look at: %s sessions list --database-url sqlite://%s\n", cli.c_str(),
+                db_absolute.string().c_str());
+    std::fprintf(out, "           %s sessions verify %lld --recording %s --database-url sqlite://%s\n",
+                cli.c_str(), static_cast<long long>(collected.session_id), recording_path.c_str(),
+                db_absolute.string().c_str());
+    std::fprintf(out, "           %s recording stats %s --json\n", cli.c_str(), recording_path.c_str());
+    std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
+  if (!ok) throw CommandFailed(1, "demo: the pipeline lost, refused or mismatched data (see above)");
 }
 
 }  // namespace
@@ -295,6 +271,26 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--out-dir", args->out_dir, "Where the recording and database are written")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Depth-model seed")->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--speed",
+         [args](const std::string& v) {
+           if (v == "max") {
+             args->speed = 0;
+             return;
+           }
+           try {
+             size_t used = 0;
+             args->speed = std::stod(v, &used);
+             if (used != v.size() || !(args->speed > 0)) throw std::invalid_argument(v);
+           } catch (const std::exception&) {
+             throw CLI::ValidationError("--speed", "a positive number or \"max\"");
+           }
+         },
+         "Exchange replay speed: 1 = real time, N = N x, max (default)");
+  cmd->add_option("--duration", args->duration_s, "Stop collecting after S seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   cmd->callback([args] { RunDemo(*args); });
 }
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddDbCommand(app);
   kalshiflow::app::AddSessionsCommand(app);
   kalshiflow::app::AddExchangeCommand(app);
+  kalshiflow::app::AddCollectCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/database.h"
+#include "feed/integrity.h"
 #include "storage/rows.h"
 #include "storage/store.h"
 
@@ -26,6 +27,8 @@ struct SessionsArgs {
   int64_t limit = 100;
   // show
   int64_t session_id = 0;
+  // verify
+  std::string recording;
 };
 
 nlohmann::json SessionJson(const storage::SessionInfo& s) {
@@ -106,6 +109,44 @@ void RunShow(const SessionsArgs& args) {
   }
 }
 
+nlohmann::json VerifyJson(const feed::VerifyReport& r) {
+  return {{"session_id", r.session_id},
+          {"recording", r.recording},
+          {"markets", r.markets},
+          {"markets_stored", r.markets_stored},
+          {"recording_updates", r.recording_updates},
+          {"stored_snapshots", r.stored_snapshots},
+          {"stored_deltas", r.stored_deltas},
+          {"stored_updates", r.stored_snapshots + r.stored_deltas},
+          {"books_checked", r.books_checked},
+          {"in_step", r.in_step},
+          {"mismatches", r.mismatches},
+          {"final_books_equal", r.final_books_equal},
+          {"first_mismatches", r.first_mismatches},
+          {"ok", r.ok()}};
+}
+
+void RunVerify(const SessionsArgs& args) {
+  auto store = OpenStoreOrFail(ResolveDatabaseUrl(args.database_url), /*create_if_missing=*/false);
+  auto report = feed::VerifySession(*store, args.session_id, args.recording);
+  if (!report.ok()) {
+    throw CommandFailed(
+        1, fmt::format("sessions verify {}: {}", args.session_id, report.error().ToString()));
+  }
+  if (args.json) {
+    fmt::print("{}\n", Dump(VerifyJson(*report)));
+  } else {
+    fmt::print(
+        "session {} vs {}: {} books checked ({} in step), {} mismatches; {} of {} markets stored, "
+        "{} final books equal the recording's; stored {} updates, recording has {}\n",
+        report->session_id, report->recording, report->books_checked, report->in_step,
+        report->mismatches, report->markets_stored, report->markets, report->final_books_equal,
+        report->stored_snapshots + report->stored_deltas, report->recording_updates);
+    for (const auto& m : report->first_mismatches) fmt::print("  mismatch: {}\n", m);
+  }
+  if (!report->ok()) throw CommandFailed(1, "sessions verify: the stored books do not match");
+}
+
 }  // namespace
 
 void AddSessionsCommand(CLI::App& app) {
@@ -129,6 +170,15 @@ void AddSessionsCommand(CLI::App& app) {
   add_common(show);
   show->add_option("SESSION", args->session_id, "Session id")->required();
   show->callback([args] { RunShow(*args); });
+  auto* verify = cmd->add_subcommand(
+      "verify",
+      "Rebuild every book from the session's stored rows and compare it with a recording's "
+      "ground truth after every update (exit 1 on any mismatch)");
+  add_common(verify);
+  verify->add_option("SESSION", args->session_id, "Session id")->required();
+  verify->add_option("--recording", args->recording, "The recording the exchange replayed")
+      ->required();
+  verify->callback([args] { RunVerify(*args); });
 }
 
 }  // namespace kalshiflow::app

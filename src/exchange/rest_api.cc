@@ -145,9 +145,11 @@ std::string Dollars(core::Price p) { return p.ToString(); }
 std::string Contracts(core::Count c) { return c.ToString(); }
 
 // Kalshi market `status` values and the GET /markets `status` filter (PROTOCOL §4.2).
-std::string_view MarketStatus(const MarketState& m) {
-  return m.appeared ? "active" : "initialized";
-}
+// Every market on the replay timeline is open (`active`) from the exchange's start, also
+// before its first recorded update: Kalshi lists markets before they trade, and a collector
+// must be able to discover and subscribe to them before the replay reaches them (their
+// snapshot is sent when they appear).
+std::string_view MarketStatus(const MarketState& /*m*/) { return "active"; }
 std::optional<std::string_view> StatusFilterToMarketStatus(std::string_view filter) {
   if (filter == "unopened") return "initialized";
   if (filter == "open") return "active";

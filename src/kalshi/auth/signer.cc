@@ -116,6 +116,15 @@ core::Result<std::string> Signer::Sign(std::string_view pre_sign_text) const {
   return Base64Encode(sig);
 }
 
+core::Result<Signer> Signer::GenerateEd25519() {
+  ERR_clear_error();
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (key == nullptr) {
+    return core::InternalError("Ed25519 key generation failed: " + DrainOpenSslErrors());
+  }
+  return Signer(std::unique_ptr<evp_pkey_st, KeyDeleter>(key), KeyType::kEd25519, 256);
+}
+
 core::Result<std::string> Signer::PublicKeyPem() const {
   KF_CHECK(key_ != nullptr, "PublicKeyPem() on a moved-from Signer");
   ERR_clear_error();

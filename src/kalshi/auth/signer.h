@@ -61,6 +61,10 @@ class Signer {
   /// DataLoss (read failure or a file over 64 KiB).
   static core::Result<Signer> FromFile(const std::filesystem::path& path);
 
+  /// Generates a fresh Ed25519 key (for throwaway local use: the demo's key for the local
+  /// exchange; Kalshi issues real keys). Internal if OpenSSL fails.
+  static core::Result<Signer> GenerateEd25519();
+
   Signer(Signer&& other) noexcept;
   Signer& operator=(Signer&& other) noexcept;
   Signer(const Signer&) = delete;

@@ -309,3 +309,29 @@ TEST(SignerMoveTest, MovedSignerKeepsWorking) {
 
 }  // namespace
 }  // namespace kalshiflow::kalshi::auth
+
+namespace kalshiflow::kalshi::auth {
+namespace {
+
+TEST(GenerateEd25519Test, GeneratedKeysSignVerifiablyAndDiffer) {
+  auto a = Signer::GenerateEd25519();
+  auto b = Signer::GenerateEd25519();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->key_type(), KeyType::kEd25519);
+  auto pem_a = a->PublicKeyPem();
+  auto pem_b = b->PublicKeyPem();
+  ASSERT_TRUE(pem_a.ok() && pem_b.ok());
+  EXPECT_NE(*pem_a, *pem_b);
+  auto verifier = Verifier::FromPublicKeyPem(*pem_a);
+  ASSERT_TRUE(verifier.ok());
+  const std::string text = BuildPreSignText(1703123456789, "GET", "/trade-api/ws/v2");
+  auto signature = a->Sign(text);
+  ASSERT_TRUE(signature.ok());
+  EXPECT_TRUE(verifier->Verify(text, *signature).ok());
+  auto other = b->Sign(text);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(verifier->Verify(text, *other).ok());
+}
+
+}  // namespace
+}  // namespace kalshiflow::kalshi::auth
