@@ -43,6 +43,7 @@ struct CollectArgs {
   std::string ca_file;
   std::string database_url;
   double duration_s = 0;
+  double idle_exit_s = 0;
   bool trades = false;
   bool json = false;
 };
@@ -188,6 +189,24 @@ void RunCollect(CollectArgs args) {
     config.duration = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
   }
   config.live_stats = !args.json;
+  if (args.idle_exit_s > 0) {
+    // Stop once data has flowed and then nothing arrived for idle_exit_s (a finished replay).
+    struct Idle {
+      uint64_t frames = 0;
+      std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+    };
+    auto idle = std::make_shared<Idle>();
+    const auto limit = std::chrono::duration<double>(args.idle_exit_s);
+    config.done = [idle, limit](const feed::CollectorStats& stats) {
+      const auto now = std::chrono::steady_clock::now();
+      if (stats.frames != idle->frames) {
+        idle->frames = stats.frames;
+        idle->since = now;
+        return false;
+      }
+      return stats.snapshots + stats.deltas > 0 && now - idle->since >= limit;
+    };
+  }
   InstallStopSignalHandlers();
   std::fprintf(stderr, "collect: %zu markets from %s into %s (Ctrl-C stops)\n", tickers.size(),
                ws_url.c_str(), RedactedDatabaseUrl(db_url).c_str());
@@ -242,6 +261,9 @@ void AddCollectCommand(CLI::App& app) {
   cmd->add_option("--database-url", args->database_url, "Default: DATABASE_URL, else "
                                                         "sqlite://./data/kalshiflow.db");
   cmd->add_option("--duration", args->duration_s, "Stop after S seconds (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--idle-exit", args->idle_exit_s,
+                  "Stop when no frame arrived for S seconds after data flowed (replays)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--trades", args->trades, "Also subscribe to the trade channel");
   cmd->add_flag("--json", args->json, "Print a final summary object (no live stats)");

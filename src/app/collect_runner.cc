@@ -90,6 +90,7 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
+    (*live)->Tick();
     const feed::CollectorStats stats = (*live)->collector().Stats();
     if (StopRequested().load()) {
       summary.stop_reason = "signal";

@@ -374,10 +374,7 @@ void Collector::OnError(const kalshi::Message& m) {
                    ? std::string()
                    : " (market " + std::string(m.error.market_ticker) + ")");
   if (auto it = resync_commands_.find(m.id); it != resync_commands_.end()) {
-    const int64_t sid = it->second;
-    resync_commands_.erase(it);
-    if (auto s = sids_.find(sid); s != sids_.end()) s->second.resync_command_id.reset();
-    Resubscribe(sid);
+    Resubscribe(it->second);
     return;
   }
   if (auto it = pending_subscribes_.find(m.id); it != pending_subscribes_.end()) {
@@ -389,9 +386,11 @@ void Collector::OnError(const kalshi::Message& m) {
 
 void Collector::RequestSnapshots(int64_t sid, core::Timestamp now) {
   auto it = sids_.find(sid);
-  if (it == sids_.end() || it->second.resync_command_id) return;  // unknown, or in flight
+  if (it == sids_.end()) return;
   const std::vector<std::string_view> markets = books_.MarketsNeedingSnapshot(sid);
   if (markets.empty()) return;
+  // A new gap while a request is in flight (e.g. one of its snapshots was lost) supersedes
+  // it: ask again for every market that now needs a snapshot, with a fresh deadline.
   kalshi::UpdateSubscriptionCommand command;
   command.id = NextId();
   command.sids = {sid};
@@ -399,9 +398,11 @@ void Collector::RequestSnapshots(int64_t sid, core::Timestamp now) {
   command.market_tickers.assign(markets.begin(), markets.end());
   auto text = kalshi::BuildUpdateSubscription(command);
   KF_CHECK(text.ok(), "get_snapshot command: {}", text.error().ToString());
+  if (!it->second.resync_command_id) {
+    it->second.resync_deadline = core::Timestamp::FromNanos(
+        now.nanos() + std::chrono::nanoseconds(options_.snapshot_timeout).count());
+  }
   it->second.resync_command_id = command.id;
-  it->second.resync_deadline = core::Timestamp::FromNanos(
-      now.nanos() + std::chrono::nanoseconds(options_.snapshot_timeout).count());
   resync_commands_[command.id] = sid;
   Bump(counters_->resync_requests);
   Send(std::move(*text));
@@ -411,21 +412,27 @@ void Collector::CheckResyncDone(int64_t sid) {
   auto it = sids_.find(sid);
   if (it == sids_.end() || !it->second.resync_command_id) return;
   if (!books_.MarketsNeedingSnapshot(sid).empty()) return;
-  resync_commands_.erase(*it->second.resync_command_id);
-  it->second.resync_command_id.reset();
+  ForgetResync(sid);
+}
+
+void Collector::ForgetResync(int64_t sid) {
+  for (auto c = resync_commands_.begin(); c != resync_commands_.end();) {
+    c = c->second == sid ? resync_commands_.erase(c) : std::next(c);
+  }
+  if (auto it = sids_.find(sid); it != sids_.end()) it->second.resync_command_id.reset();
 }
 
 void Collector::Tick(core::Timestamp now) {
   std::vector<int64_t> expired;
-  for (const auto& [id, sid] : resync_commands_) {
-    auto it = sids_.find(sid);
-    if (it != sids_.end() && now.nanos() >= it->second.resync_deadline.nanos()) {
+  for (const auto& [sid, state] : sids_) {
+    if (state.resync_command_id && now.nanos() >= state.resync_deadline.nanos()) {
       expired.push_back(sid);
     }
   }
   for (int64_t sid : expired) {
-    spdlog::warn("collector: get_snapshot on sid {} not answered within {} ms: resubscribing", sid,
-                 options_.snapshot_timeout.count());
+    spdlog::warn("collector: get_snapshot on sid {} did not heal its books within {} ms: "
+                 "resubscribing",
+                 sid, options_.snapshot_timeout.count());
     Resubscribe(sid);
   }
 }
@@ -433,9 +440,9 @@ void Collector::Tick(core::Timestamp now) {
 void Collector::Resubscribe(int64_t sid) {
   auto it = sids_.find(sid);
   if (it == sids_.end()) return;
+  ForgetResync(sid);
   SidState state = std::move(it->second);
   sids_.erase(it);
-  if (state.resync_command_id) resync_commands_.erase(*state.resync_command_id);
   auto text = kalshi::BuildUnsubscribe(NextId(), {sid});
   KF_CHECK(text.ok(), "unsubscribe command: {}", text.error().ToString());
   Send(std::move(*text));

@@ -14,11 +14,12 @@
 // snapshot), OnFrame() for every received text frame, OnDisconnected() when the connection
 // ends. Commands go out through the CommandSender.
 //
-// Resync policy: a gap on sid S (BookSet marks S's books stale) sends one `get_snapshot` for
-// the markets of S that need a snapshot. If those books are not all live again within
-// `snapshot_timeout` (checked on every frame and by Tick), or the exchange answers the
-// command with an error, the collector unsubscribes S and subscribes its markets again (a
-// new sid). Both are counted.
+// Resync policy: a gap on sid S (BookSet marks S's books stale) sends a `get_snapshot` for
+// the markets of S that need a snapshot (a further gap while it is in flight sends another
+// for the markets then needing one). If S's books are not all live again within
+// `snapshot_timeout` of the first request (checked on every frame and by Tick, which the
+// owner calls periodically), or the exchange answers with an error, the collector
+// unsubscribes S and subscribes its markets again (a new sid). Both are counted.
 //
 // Threading contract: OnConnected, OnFrame, OnDisconnected, Tick and books() are called from
 // one thread (the connection's I/O thread). Stats() is thread-safe (relaxed atomics) and may
@@ -154,6 +155,7 @@ class Collector {
   void RequestSnapshots(int64_t sid, core::Timestamp now);
   void Resubscribe(int64_t sid);
   void CheckResyncDone(int64_t sid);
+  void ForgetResync(int64_t sid);
   bool Enqueue(storage::Row row);
   void Fire(std::string_view ticker, UpdateType type, int64_t sid, int64_t seq,
             core::Timestamp received);

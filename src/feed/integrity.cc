@@ -153,13 +153,21 @@ core::Result<VerifyReport> VerifySession(storage::Store& store, storage::Session
       return core::Status::Ok();
     }
     const uint64_t digest = DigestBook(r.book);
+    const auto& states = tit->second.states;
+    if (r.next < static_cast<int64_t>(states.size()) && states[r.next] == digest) {
+      ++report.in_step;  // the very next recorded state
+      ++r.next;
+      return core::Status::Ok();
+    }
     auto pit = tit->second.positions.find(digest);
     if (pit != tit->second.positions.end()) {
+      // A later state (after frames the collector did not store), or the last matched state
+      // itself repeated (a resync snapshot of a book that did not change since).
       const auto& positions = pit->second;
-      auto first = std::lower_bound(positions.begin(), positions.end(), r.next);
+      auto first = std::lower_bound(positions.begin(), positions.end(),
+                                    std::max<int64_t>(0, r.next - 1));
       if (first != positions.end()) {
-        if (*first == r.next) ++report.in_step;
-        r.next = *first + 1;
+        r.next = std::max(r.next, *first + 1);
         return core::Status::Ok();
       }
     }

@@ -7,7 +7,8 @@
 // (one after every applied snapshot or delta). Stored side: the session's snapshot and delta
 // rows (Store::ReadSessionUpdates, receive order) applied to one fresh OrderBook per market.
 // After every stored row the rebuilt book must equal a ground-truth state of that market at
-// or after the previous match (states are compared by every level of both ladders). A row
+// or after the previous match (the previous match itself included: a resync snapshot of a
+// book that did not change repeats it; states are compared by every level of both ladders). A row
 // whose book matches no later state is a mismatch. When the collector saw every frame in
 // order each stored row matches the very next state (`in_step`); after a resync (a
 // `get_snapshot` snapshot, a resubscribe) the rebuilt book jumps forward to the exchange's

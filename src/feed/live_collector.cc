@@ -11,6 +11,7 @@ core::Result<std::unique_ptr<LiveCollector>> LiveCollector::Create(
   std::unique_ptr<LiveCollector> live(new LiveCollector());
   KF_ASSIGN_OR_RETURN(live->collector_,
                       Collector::Create(std::move(collector_options), queue, live.get(), clock));
+  live->clock_ = clock;
   client_options.clock = clock;
   KF_ASSIGN_OR_RETURN(live->client_,
                       net::WebSocketClient::Create(std::move(client_options), live.get()));
@@ -30,14 +31,26 @@ std::optional<std::string> LiveCollector::fatal_error() const {
   return fatal_error_;
 }
 
-void LiveCollector::OnConnected() { collector_->OnConnected(); }
+void LiveCollector::Tick() {
+  std::lock_guard lock(collector_mutex_);
+  collector_->Tick(clock_->Now());
+}
+
+void LiveCollector::OnConnected() {
+  std::lock_guard lock(collector_mutex_);
+  collector_->OnConnected();
+}
 
 void LiveCollector::OnText(std::string_view frame, core::Timestamp received) {
+  std::lock_guard lock(collector_mutex_);
   collector_->OnFrame(frame, received);
 }
 
 net::ReconnectDecision LiveCollector::OnDisconnected(const net::DisconnectInfo& info) {
-  collector_->OnDisconnected();
+  {
+    std::lock_guard lock(collector_mutex_);
+    collector_->OnDisconnected();
+  }
   if (info.kind == net::DisconnectKind::kStopped) {
     if (!info.message.empty() && info.message.find("Stop()") == std::string::npos) {
       std::lock_guard lock(mutex_);

@@ -4,9 +4,11 @@
 //
 // Sources: PROTOCOL.md §1.4 (signed upgrade), §3.1 (pings, reconnect).
 //
-// Threading: the collector runs on the client's I/O thread. Start/Stop/Stats/fatal_error are
-// thread-safe. After Stop() returns (or finished() is true) the collector may be read from
-// the caller's thread (e.g. its books for a summary).
+// Threading: the collector runs on the client's I/O thread, and under an internal mutex so
+// that Tick() (its resync deadlines) can be driven from the owner's thread while the stream
+// is quiet. Start/Stop/Tick/fatal_error are thread-safe; collector().Stats() is too. After
+// Stop() returns (or finished() is true) the collector may be read from the caller's thread
+// (e.g. its books for a summary).
 #pragma once
 
 #include <atomic>
@@ -33,6 +35,8 @@ class LiveCollector : public net::WebSocketHandler, public CommandSender {
   core::Status Start();
   /// Closes the connection and joins the I/O thread. Idempotent.
   void Stop();
+  /// Runs the collector's resync deadline check now (call every ~100 ms from any thread).
+  void Tick();
   /// The client gave up (fatal error or max attempts) and ended.
   bool finished() const { return client_->finished(); }
   /// Set when the exchange refused our credentials (HTTP 401/403 on the upgrade) or the
@@ -55,9 +59,11 @@ class LiveCollector : public net::WebSocketHandler, public CommandSender {
   LiveCollector() = default;
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<net::WebSocketClient> client_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;          // guards fatal_error_
+  std::mutex collector_mutex_;        // serialises every call into collector_
   std::optional<std::string> fatal_error_;
   std::atomic<uint64_t> disconnects_{0};
+  const core::Clock* clock_ = nullptr;
 };
 
 }  // namespace kalshiflow::feed

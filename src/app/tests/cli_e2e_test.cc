@@ -38,6 +38,21 @@ RunResult RunCli(const std::string& args) {
   return result;
 }
 
+// Runs the CLI and returns only its stdout (stderr discarded).
+RunResult RunCliStdout(const std::string& args) {
+  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>/dev/null";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 // Only the JSON object of a command's output (its first '{' to its last '}').
 nlohmann::json JsonOf(const std::string& output) {
   const auto begin = output.find('{');
@@ -63,18 +78,19 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpListsEveryCommand) {
   auto r = RunCli("--help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* command : {"demo", "convert", "recording", "db", "sessions"}) {
+  for (const char* command : {"demo", "convert", "recording", "db", "sessions", "exchange", "collect"}) {
     EXPECT_NE(r.output.find(command), std::string::npos) << command;
   }
   EXPECT_NE(RunCli("no-such-command").exit_code, 0);
 }
 
-// The main job: bundled real data -> recording -> decoder/sequencer/books -> SQLite.
-TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
+// The main job: bundled real data -> recording -> local exchange (loopback TLS, signed) ->
+// collector -> SQLite -> integrity check against the recording.
+TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
   auto r = RunCli("demo --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(" 0 dropped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("wss://127.0.0.1:"), std::string::npos) << r.output;
 
   const fs::path recording = dir_ / "demo.kfrec";
   auto stats = RunCli("recording stats " + recording.string() + " --json");
@@ -83,15 +99,14 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
   ASSERT_TRUE(j.is_object()) << stats.output;
   EXPECT_EQ(j["markets"].get<int>(), 18);  // 3 real days x 6 strikes of KXHIGHNY
   const int64_t frames = j["frames"].get<int64_t>();
-  // The converter's own count, printed by the demo, agrees with the file.
   std::smatch match;
   ASSERT_TRUE(std::regex_search(r.output, match, std::regex(R"(into (\d+) frames)"))) << r.output;
   EXPECT_EQ(frames, std::stoll(match[1].str()));
   EXPECT_GT(frames, 50'000);  // three real days of six markets
   EXPECT_GT(j["span_seconds"].get<double>(), 2 * 86'400.0);
 
-  // Every frame of the recording was applied and stored: snapshots + deltas == frames, and one
-  // raw frame per applied frame.
+  // Every frame of the recording crossed the socket and was stored: snapshots + deltas ==
+  // frames, plus one raw row per received frame (the recording's frames + the subscribe ack).
   auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   auto counts = (*store)->TableRowCounts();
@@ -104,10 +119,10 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
     if (c.table == "rl_orderbook_sessions") sessions = c.rows;
   }
   EXPECT_EQ(snapshots + deltas, frames);
-  EXPECT_EQ(raw, frames);
+  EXPECT_EQ(raw, frames + 1);
   EXPECT_EQ(sessions, 1);
 
-  // `sessions list|show --json` describe the same session.
+  // `sessions list|show|verify --json` describe the same session.
   const std::string db = " --database-url sqlite://" + (dir_ / "kalshiflow.db").string();
   auto list = RunCli("sessions list --json" + db);
   ASSERT_EQ(list.exit_code, 0) << list.output;
@@ -116,14 +131,22 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
   ASSERT_EQ(lj["sessions"].size(), 1u);
   const auto& s = lj["sessions"][0];
   EXPECT_EQ(s["status"], "closed");
-  EXPECT_EQ(s["environment"], "replay");
+  EXPECT_EQ(s["environment"], "local");
   EXPECT_EQ(s["market_tickers"].size(), 18u);
   EXPECT_EQ(s["snapshots"].get<int64_t>() + s["deltas"].get<int64_t>(), frames);
-  EXPECT_EQ(s["frames"].get<int64_t>(), frames);
   const int64_t id = s["session_id"].get<int64_t>();
   auto show = RunCli("sessions show " + std::to_string(id) + " --json" + db);
   ASSERT_EQ(show.exit_code, 0) << show.output;
   EXPECT_EQ(JsonOf(show.output), s);
+  auto verify = RunCli("sessions verify " + std::to_string(id) + " --recording " +
+                       recording.string() + " --json" + db);
+  ASSERT_EQ(verify.exit_code, 0) << verify.output;
+  auto vj = JsonOf(verify.output);
+  EXPECT_EQ(vj["mismatches"].get<int64_t>(), 0);
+  EXPECT_EQ(vj["books_checked"].get<int64_t>(), frames);
+  EXPECT_EQ(vj["in_step"].get<int64_t>(), frames);
+  EXPECT_EQ(vj["stored_updates"].get<int64_t>(), vj["recording_updates"].get<int64_t>());
+  EXPECT_EQ(vj["final_books_equal"].get<int64_t>(), 18);
   auto filtered = RunCli("sessions list --json --status error" + db);
   ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
   EXPECT_TRUE(JsonOf(filtered.output)["sessions"].empty());
@@ -131,6 +154,24 @@ TEST_F(CliTest, DemoRunsOnTheBundledDataAndStoresEveryFrame) {
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.output.find("999"), std::string::npos) << missing.output;
   EXPECT_NE(RunCli("sessions list --status bogus" + db).exit_code, 0);
+  EXPECT_NE(RunCli("sessions verify 999 --recording " + recording.string() + db).exit_code, 0);
+}
+
+TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
+  auto r = RunCliStdout("demo --json --out-dir " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["collect"]["gaps"], 0);
+  EXPECT_EQ(j["collect"]["drops"], 0);
+  EXPECT_EQ(j["collect"]["decode_errors"], 0);
+  EXPECT_EQ(j["collect"]["status"], "closed");
+  EXPECT_EQ(j["verify"]["mismatches"], 0);
+  EXPECT_EQ(j["verify"]["stored_updates"], j["recording_frames"]);
+  EXPECT_EQ(j["exchange"]["auth_failures"], 0);
+  EXPECT_TRUE(j["exchange"]["replay_finished"].get<bool>());
+  EXPECT_EQ(j["markets"], 18);
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {

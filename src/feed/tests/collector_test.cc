@@ -219,9 +219,12 @@ TEST_F(CollectorTest, GapRequestsSnapshotsAndTheSnapshotHeals) {
   EXPECT_EQ(cmd["params"]["action"], "get_snapshot");
   EXPECT_EQ(cmd["params"]["market_tickers"].size(), 3u);
   EXPECT_EQ(c->Stats().resync_requests, 1u);
-  // A second gap while the request is in flight does not send another.
+  // A second gap while the request is in flight (say one of its snapshots was lost) asks
+  // again for every market still needing one.
   Feed(*c, Delta(7, 7, "KXB-2", kYes, "0.20", "1"));
-  EXPECT_EQ(sender_.sent.size(), 1u);
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  EXPECT_EQ(sender_.sent[1]["params"]["action"], "get_snapshot");
+  EXPECT_EQ(c->Stats().resync_requests, 2u);
   // Deltas on stale books are refused, not stored.
   EXPECT_EQ(c->Stats().deltas, 0u);
   // The exchange answers with fresh snapshots continuing the sid's seq.

@@ -1,0 +1,324 @@
+// The collector end to end over real loopback TLS against the local exchange replaying a
+// real recorded Kalshi day: in-process (feed::LiveCollector, to read every counter) with each
+// injected fault, and as the `kalshiflow collect` CLI (a clean run verified with `sessions
+// verify`, and a 401 from bad credentials).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "exchange/exchange_server.h"
+#include "feed/integrity.h"
+#include "feed/live_collector.h"
+#include "kalshi/auth/signer.h"
+#include "recording/convert.h"
+#include "storage/database_url.h"
+
+namespace kalshiflow {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+RunResult RunCommand(const std::string& command) {
+  RunResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+nlohmann::json LastJsonObject(const std::string& output) {
+  const auto end = output.rfind('}');
+  if (end == std::string::npos) return nullptr;
+  // The summary object starts at the last line that is exactly "{".
+  const auto begin = output.rfind("\n{", end);
+  const size_t from = begin == std::string::npos ? output.find('{') : begin + 1;
+  return nlohmann::json::parse(output.substr(from, end - from + 1), nullptr, false);
+}
+
+// One real recorded day (KXHIGHNY 2025-12-06, six strikes) converted once for the suite, and
+// an Ed25519 key made with the openssl CLI (as a user would).
+class CollectE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() /
+                        ("kalshiflow_collect_e2e_" + std::to_string(::getpid())));
+    fs::remove_all(*dir_);
+    fs::create_directories(*dir_);
+    recording_ = new std::string((*dir_ / "day.kfrec").string());
+    recording::ConvertOptions options;
+    options.seed = 7;
+    const std::vector<std::string> inputs = {
+        "data/demo/market_logs/market_data_KXHIGHNY-25DEC06.csv.zst"};
+    auto report = recording::ConvertTopOfBookCsvToFile(inputs, *recording_, options);
+    ASSERT_TRUE(report.ok()) << report.error().ToString();
+    frames_ = report->frames;
+    tickers_ = new std::vector<std::string>();
+    for (const auto& m : report->per_market) tickers_->push_back(m.ticker);
+    key_path_ = new std::string((*dir_ / "key.pem").string());
+    ASSERT_EQ(RunCommand("openssl genpkey -algorithm ed25519 -out " + *key_path_).exit_code, 0);
+    ::chmod(key_path_->c_str(), 0600);
+    auto signer = kalshi::auth::Signer::FromFile(*key_path_);
+    ASSERT_TRUE(signer.ok()) << signer.error().ToString();
+    public_pem_ = new std::string(*signer->PublicKeyPem());
+    // A second key the exchange does not know.
+    wrong_key_path_ = new std::string((*dir_ / "wrong.pem").string());
+    ASSERT_EQ(RunCommand("openssl genpkey -algorithm ed25519 -out " + *wrong_key_path_).exit_code, 0);
+    ::chmod(wrong_key_path_->c_str(), 0600);
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*dir_, ec);
+  }
+
+  std::unique_ptr<exchange::ExchangeServer> StartExchange(exchange::FaultOptions faults = {}) {
+    exchange::ExchangeOptions options;
+    options.tls = true;
+    options.api_keys = {{"test-key", *public_pem_}};
+    options.recordings = {*recording_};
+    options.speed = 0;  // max
+    options.faults = faults;
+    auto server = exchange::ExchangeServer::Start(options);
+    EXPECT_TRUE(server.ok()) << server.error().ToString();
+    return server.ok() ? std::move(*server) : nullptr;
+  }
+
+  struct LiveRun {
+    feed::CollectorStats stats;
+    uint64_t disconnects = 0;
+    exchange::ExchangeStats exchange;
+    feed::VerifyReport verify;
+  };
+
+  // Collects until the replay is over, every book is live and nothing arrived for 500 ms.
+  LiveRun CollectLive(exchange::FaultOptions faults) {
+    LiveRun run;
+    auto server = StartExchange(faults);
+    if (!server) return run;
+    const std::string db = (*dir_ / ("live-" + std::to_string(++runs_) + ".db")).string();
+    auto store = storage::OpenStore("sqlite://" + db);
+    EXPECT_TRUE(store.ok());
+    storage::NewSession session;
+    session.market_tickers = *tickers_;
+    session.websocket_url = server->ws_url();
+    session.environment = storage::Environment::kLocal;
+    auto id = (*store)->CreateSession(session);
+    EXPECT_TRUE(id.ok());
+    storage::WriteQueueOptions queue_options;
+    queue_options.capacity = 1'000'000;
+    auto queue = storage::WriteQueue::Create(**store, queue_options);
+    EXPECT_TRUE(queue.ok());
+    auto signer = kalshi::auth::Signer::FromFile(*key_path_);
+    EXPECT_TRUE(signer.ok());
+    net::WebSocketClientOptions client;
+    client.url = server->ws_url();
+    client.tls.ca_pem = server->certificate_pem();
+    client.backoff.initial = 10ms;
+    client.backoff.max = 100ms;
+    const kalshi::auth::Signer* s = &*signer;
+    client.headers = [s]() -> core::Result<std::vector<std::pair<std::string, std::string>>> {
+      KF_ASSIGN_OR_RETURN(auto auth,
+                          kalshi::auth::MakeAuthHeaders("test-key", *s, core::RealClock::Instance(),
+                                                        "GET", "/trade-api/ws/v2"));
+      std::vector<std::pair<std::string, std::string>> out;
+      for (const auto& [n, v] : auth.List()) out.emplace_back(n, v);
+      return out;
+    };
+    feed::CollectorOptions collector;
+    collector.session_id = *id;
+    collector.market_tickers = *tickers_;
+    collector.snapshot_timeout = 2s;
+    auto live = feed::LiveCollector::Create(client, collector, queue->get(),
+                                            &core::RealClock::Instance());
+    EXPECT_TRUE(live.ok()) << live.error().ToString();
+    EXPECT_TRUE((*live)->Start().ok());
+    uint64_t last_frames = 0;
+    auto idle_since = std::chrono::steady_clock::now();
+    const auto deadline = std::chrono::steady_clock::now() + 240s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+      (*live)->Tick();
+      const auto stats = (*live)->collector().Stats();
+      const auto now = std::chrono::steady_clock::now();
+      if (stats.frames != last_frames) {
+        last_frames = stats.frames;
+        idle_since = now;
+      }
+      if (server->Stats().replay_finished && stats.markets_live == tickers_->size() &&
+          now - idle_since > 500ms) {
+        break;
+      }
+    }
+    (*live)->Stop();
+    run.stats = (*live)->collector().Stats();
+    run.disconnects = (*live)->disconnects();
+    EXPECT_FALSE((*live)->fatal_error().has_value());
+    run.exchange = server->Stats();
+    server->Stop();
+    EXPECT_TRUE((*queue)->Shutdown().ok());
+    EXPECT_EQ((*queue)->Stats().dropped, 0u);
+    auto verify = feed::VerifySession(**store, *id, *recording_);
+    EXPECT_TRUE(verify.ok());
+    if (verify.ok()) run.verify = *verify;
+    return run;
+  }
+
+  static inline fs::path* dir_ = nullptr;
+  static inline std::string* recording_ = nullptr;
+  static inline int64_t frames_ = 0;
+  static inline std::vector<std::string>* tickers_ = nullptr;
+  static inline std::string* key_path_ = nullptr;
+  static inline std::string* wrong_key_path_ = nullptr;
+  static inline std::string* public_pem_ = nullptr;
+  static inline int runs_ = 0;
+};
+
+void ExpectFinalBooksEqualTruth(const feed::VerifyReport& v, size_t markets) {
+  EXPECT_EQ(v.mismatches, 0) << (v.first_mismatches.empty() ? "" : v.first_mismatches.front());
+  EXPECT_EQ(v.final_books_equal, static_cast<int64_t>(markets));
+  EXPECT_GT(v.books_checked, 0);
+}
+
+TEST_F(CollectE2eTest, CleanReplayIsStoredExactly) {
+  const LiveRun run = CollectLive({});
+  EXPECT_EQ(run.stats.gaps, 0u);
+  EXPECT_EQ(run.stats.duplicates, 0u);
+  EXPECT_EQ(run.stats.decode_errors, 0u);
+  EXPECT_EQ(run.stats.rows_dropped, 0u);
+  EXPECT_EQ(run.disconnects, 0u);
+  EXPECT_EQ(static_cast<int64_t>(run.stats.snapshots + run.stats.deltas), frames_);
+  EXPECT_EQ(run.verify.stored_snapshots + run.verify.stored_deltas, frames_);
+  EXPECT_EQ(run.verify.in_step, frames_);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+}
+
+TEST_F(CollectE2eTest, RecoversFromDroppedConnections) {
+  exchange::FaultOptions faults;
+  faults.drop_connection_every = 4000;
+  const LiveRun run = CollectLive(faults);
+  EXPECT_GE(run.exchange.faults_dropped_connections, 1u);
+  EXPECT_EQ(run.disconnects, run.exchange.faults_dropped_connections);
+  EXPECT_EQ(run.stats.connects, run.disconnects + 1);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+}
+
+TEST_F(CollectE2eTest, ResyncsAfterSkippedSeq) {
+  exchange::FaultOptions faults;
+  faults.skip_seq_every = 3001;
+  const LiveRun run = CollectLive(faults);
+  EXPECT_GE(run.exchange.faults_skipped_seqs, 1u);
+  EXPECT_EQ(run.stats.gaps, run.exchange.faults_skipped_seqs);
+  EXPECT_GE(run.stats.resync_requests, 1u);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+}
+
+TEST_F(CollectE2eTest, DropsDuplicateFrames) {
+  exchange::FaultOptions faults;
+  faults.duplicate_every = 1000;
+  const LiveRun run = CollectLive(faults);
+  EXPECT_GE(run.exchange.faults_duplicates, 1u);
+  EXPECT_EQ(run.stats.duplicates, run.exchange.faults_duplicates);
+  EXPECT_EQ(run.stats.gaps, 0u);
+  EXPECT_EQ(run.verify.in_step, frames_);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+}
+
+TEST_F(CollectE2eTest, CountsMalformedFramesAndContinues) {
+  exchange::FaultOptions faults;
+  faults.malformed_every = 1000;
+  const LiveRun run = CollectLive(faults);
+  EXPECT_GE(run.exchange.faults_malformed, 1u);
+  EXPECT_EQ(run.stats.decode_errors, run.exchange.faults_malformed);
+  EXPECT_EQ(run.stats.gaps, 0u);
+  EXPECT_EQ(static_cast<int64_t>(run.stats.snapshots + run.stats.deltas), frames_);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+}
+
+TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
+  auto server = StartExchange();
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const std::string db = "sqlite://" + (*dir_ / "cli.db").string();
+  auto r = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
+               " --rest-url " + server->rest_url() + " --ca-file " + cert +
+               " --api-key-id test-key --private-key " + *key_path_ +
+               " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 --json"
+               " --database-url " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJsonObject(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_EQ(j["status"], "closed");
+  EXPECT_EQ(j["stop_reason"], "done");
+  EXPECT_EQ(j["gaps"], 0);
+  EXPECT_EQ(j["drops"], 0);
+  EXPECT_EQ(j["snapshots"].get<int64_t>() + j["deltas"].get<int64_t>(), frames_);
+  const int64_t id = j["session_id"].get<int64_t>();
+  auto verify = RunCommand(std::string(KF_CLI_PATH) + " sessions verify " + std::to_string(id) +
+                    " --recording " + *recording_ + " --json --database-url " + db);
+  ASSERT_EQ(verify.exit_code, 0) << verify.output;
+  auto v = LastJsonObject(verify.output);
+  EXPECT_EQ(v["mismatches"], 0);
+  EXPECT_EQ(v["books_checked"].get<int64_t>(), frames_);
+  EXPECT_EQ(v["final_books_equal"].get<int64_t>(), static_cast<int64_t>(tickers_->size()));
+  auto show = RunCommand(std::string(KF_CLI_PATH) + " sessions show " + std::to_string(id) +
+                  " --json --database-url " + db);
+  auto s = LastJsonObject(show.output);
+  EXPECT_EQ(s["environment"], "local");
+  EXPECT_EQ(s["status"], "closed");
+}
+
+TEST_F(CollectE2eTest, BadCredentialsStopCollectWithTheCause) {
+  auto server = StartExchange();
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert401.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const std::string db = "sqlite://" + (*dir_ / "cli401.db").string();
+  auto r = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
+               " --ca-file " + cert + " --api-key-id test-key --private-key " + *wrong_key_path_ +
+               " --market-mode config --tickers " + tickers_->front() +
+               " --duration 60 --database-url " + db);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("401"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("authentication_error"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("credentials"), std::string::npos) << r.output;
+  EXPECT_GE(server->Stats().auth_failures, 1u);
+  // The session is closed as error with the cause.
+  auto show = RunCommand(std::string(KF_CLI_PATH) + " sessions list --json --database-url " + db);
+  auto j = LastJsonObject(show.output);
+  ASSERT_TRUE(j.is_object()) << show.output;
+  ASSERT_EQ(j["sessions"].size(), 1u);
+  EXPECT_EQ(j["sessions"][0]["status"], "error");
+  EXPECT_NE(j["sessions"][0]["error"].get<std::string>().find("401"), std::string::npos);
+  // A key file readable by others is refused before any connection.
+  const std::string open_key = (*dir_ / "open.pem").string();
+  fs::copy_file(*key_path_, open_key, fs::copy_options::overwrite_existing);
+  ::chmod(open_key.c_str(), 0644);
+  auto perm = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
+                  " --api-key-id test-key --private-key " + open_key +
+                  " --market-mode config --tickers " + tickers_->front() + " --database-url " + db);
+  EXPECT_NE(perm.exit_code, 0);
+  EXPECT_NE(perm.output.find("0644"), std::string::npos) << perm.output;
+}
+
+}  // namespace
+}  // namespace kalshiflow
