@@ -3,9 +3,14 @@
 #include <cstdio>
 #include <exception>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "app/commands.h"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr: stdout carries command output (and --json objects) only.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("kalshiflow"));
   CLI::App app{"kalshiflow: Kalshi order-book collection, RL training and paper trading"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kalshiflow 0.1.0");
