@@ -71,8 +71,8 @@ std::vector<std::string> SplitTickers(const std::string& text) {
 }
 
 bool IsLoopbackUrl(const std::string& url) {
-  return url.find("://127.") != std::string::npos || url.find("://localhost") != std::string::npos ||
-         url.find("://[::1]") != std::string::npos;
+  return url.find("://127.") != std::string::npos ||
+         url.find("://localhost") != std::string::npos || url.find("://[::1]") != std::string::npos;
 }
 
 void RunCollect(CollectArgs args) {
@@ -97,7 +97,8 @@ void RunCollect(CollectArgs args) {
   }
   const std::string ws_url = args.ws_url.empty() ? default_ws : args.ws_url;
   const std::string rest_url = args.rest_url.empty() ? default_rest : args.rest_url;
-  if (!args.ws_url.empty() && IsLoopbackUrl(args.ws_url)) environment = storage::Environment::kLocal;
+  if (!args.ws_url.empty() && IsLoopbackUrl(args.ws_url))
+    environment = storage::Environment::kLocal;
 
   // Credentials (never printed).
   if (args.api_key_id.empty()) args.api_key_id = Env("KALSHI_API_KEY_ID");
@@ -131,8 +132,9 @@ void RunCollect(CollectArgs args) {
     if (args.tickers.empty()) args.tickers = Env("RL_MARKET_TICKERS");
     tickers = SplitTickers(args.tickers);
     if (tickers.empty()) {
-      throw CommandFailed(2, "collect: RL_MARKET_MODE=config needs RL_MARKET_TICKERS (or "
-                             "--tickers) with at least one ticker");
+      throw CommandFailed(2,
+                          "collect: RL_MARKET_MODE=config needs RL_MARKET_TICKERS (or "
+                          "--tickers) with at least one ticker");
     }
   } else if (args.market_mode == "discovery") {
     if (args.market_limit == 0) {
@@ -140,8 +142,9 @@ void RunCollect(CollectArgs args) {
       args.market_limit = limit.empty() ? 10 : std::atoi(limit.c_str());
     }
     if (args.market_limit < 1 || args.market_limit > 100'000) {
-      throw CommandFailed(2, "collect: ORDERBOOK_MARKET_LIMIT / --market-limit must be in "
-                             "1..100000");
+      throw CommandFailed(2,
+                          "collect: ORDERBOOK_MARKET_LIMIT / --market-limit must be in "
+                          "1..100000");
     }
     net::HttpsClientOptions http;
     http.base_url = rest_url;
@@ -258,8 +261,9 @@ void AddCollectCommand(CLI::App& app) {
   cmd->add_option("--rest-url", args->rest_url, "REST base URL (overrides the environment's)");
   cmd->add_option("--ca-file", args->ca_file,
                   "Extra trusted certificate PEM (e.g. the local exchange's --write-cert)");
-  cmd->add_option("--database-url", args->database_url, "Default: DATABASE_URL, else "
-                                                        "sqlite://./data/kalshiflow.db");
+  cmd->add_option("--database-url", args->database_url,
+                  "Default: DATABASE_URL, else "
+                  "sqlite://./data/kalshiflow.db");
   cmd->add_option("--duration", args->duration_s, "Stop after S seconds (default: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--idle-exit", args->idle_exit_s,

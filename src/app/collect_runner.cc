@@ -62,9 +62,9 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
       [key_id, signer]() -> core::Result<std::vector<std::pair<std::string, std::string>>> {
     std::vector<std::pair<std::string, std::string>> headers;
     if (signer == nullptr) return headers;
-    KF_ASSIGN_OR_RETURN(auto auth, kalshi::auth::MakeAuthHeaders(key_id, *signer,
-                                                                 core::RealClock::Instance(),
-                                                                 "GET", "/trade-api/ws/v2"));
+    KF_ASSIGN_OR_RETURN(auto auth,
+                        kalshi::auth::MakeAuthHeaders(key_id, *signer, core::RealClock::Instance(),
+                                                      "GET", "/trade-api/ws/v2"));
     for (const auto& [name, value] : auth.List()) headers.emplace_back(name, value);
     return headers;
   };
@@ -129,8 +129,7 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
   (*live)->Stop();
   const auto fatal = (*live)->fatal_error();
   auto shutdown = (*queue)->Shutdown();
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.collector = (*live)->collector().Stats();
   summary.client = (*live)->ClientStats();
   summary.queue = (*queue)->Stats();

@@ -21,9 +21,9 @@
 namespace kalshiflow::app {
 
 struct CollectRunConfig {
-  std::string ws_url;                  // wss://.../trade-api/ws/v2
+  std::string ws_url;  // wss://.../trade-api/ws/v2
   net::TlsClientOptions tls;
-  std::string api_key_id;              // KALSHI-ACCESS-KEY
+  std::string api_key_id;                        // KALSHI-ACCESS-KEY
   const kalshi::auth::Signer* signer = nullptr;  // signs GET /trade-api/ws/v2 per attempt
   std::vector<std::string> market_tickers;
   storage::Environment environment = storage::Environment::kDemo;
@@ -41,7 +41,7 @@ struct CollectRunConfig {
 struct CollectRunSummary {
   storage::SessionId session_id = 0;
   storage::SessionStatus status = storage::SessionStatus::kClosed;
-  std::string error;       // set when status == kError
+  std::string error;        // set when status == kError
   std::string stop_reason;  // "duration", "signal", "done", "fatal"
   double seconds = 0;
   feed::CollectorStats collector;

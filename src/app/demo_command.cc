@@ -17,20 +17,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "app/collect_runner.h"
 #include "app/commands.h"
+#include "book/book_set.h"
+#include "core/time.h"
 #include "exchange/exchange_server.h"
 #include "feed/discovery.h"
 #include "feed/integrity.h"
 #include "kalshi/auth/signer.h"
-#include "net/https_client.h"
-#include <nlohmann/json.hpp>
-#include "book/book_set.h"
-#include "core/time.h"
 #include "kalshi/decoder.h"
+#include "net/https_client.h"
 #include "recording/convert.h"
 #include "recording/format.h"
 #include "recording/stats.h"
@@ -46,11 +46,10 @@ struct DemoArgs {
   std::string data_dir = "data/demo";
   std::string out_dir = "data/demo-run";
   uint64_t seed = 1;
-  double speed = 0;          // exchange replay speed; 0 = max
-  double duration_s = 60;    // upper bound on the collection
+  double speed = 0;        // exchange replay speed; 0 = max
+  double duration_s = 60;  // upper bound on the collection
   bool json = false;
 };
-
 
 std::vector<std::string> FindInputs(const fs::path& dir) {
   std::vector<std::string> inputs;
@@ -66,7 +65,6 @@ std::vector<std::string> FindInputs(const fs::path& dir) {
   std::sort(inputs.begin(), inputs.end());
   return inputs;
 }
-
 
 void RunDemo(const DemoArgs& args) {
   // With --json, stdout carries only the summary object; progress goes to stderr.
@@ -88,7 +86,7 @@ void RunDemo(const DemoArgs& args) {
 
   // 1. Convert.
   std::fprintf(out, "kalshiflow demo: %zu real Kalshi top-of-book logs from %s\n", inputs.size(),
-              logs.string().c_str());
+               logs.string().c_str());
   recording::ConvertOptions convert_options;
   convert_options.seed = args.seed;
   convert_options.creator = "kalshiflow 0.1.0 demo";
@@ -99,12 +97,12 @@ void RunDemo(const DemoArgs& args) {
   auto report = recording::ConvertTopOfBookCsvToFile(inputs, recording_path, convert_options);
   if (!report.ok())
     throw CommandFailed(1, fmt::format("demo: convert: {}", report.error().ToString()));
-  std::fprintf(out, 
-      "  1. converted %lld rows (%lld malformed, skipped) of %lld markets into %lld "
-      "frames -> %s (%llu bytes)\n",
-      static_cast<long long>(report->rows), static_cast<long long>(report->rows_malformed),
-      static_cast<long long>(report->markets), static_cast<long long>(report->frames),
-      recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
+  std::fprintf(out,
+               "  1. converted %lld rows (%lld malformed, skipped) of %lld markets into %lld "
+               "frames -> %s (%llu bytes)\n",
+               static_cast<long long>(report->rows), static_cast<long long>(report->rows_malformed),
+               static_cast<long long>(report->markets), static_cast<long long>(report->frames),
+               recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
 
   // 2. The local Kalshi-compatible exchange on loopback TLS, with a throwaway Ed25519 key.
   auto signer = kalshi::auth::Signer::GenerateEd25519();
@@ -125,10 +123,11 @@ void RunDemo(const DemoArgs& args) {
     std::fputs((*exchange)->certificate_pem().c_str(), f);
     std::fclose(f);
   }
-  std::fprintf(out, "  2. local exchange replaying it at %s (REST %s), TLS with a self-signed "
-              "certificate (%s), speed %s\n",
-              (*exchange)->ws_url().c_str(), (*exchange)->rest_url().c_str(), cert_path.c_str(),
-              args.speed == 0 ? "max" : fmt::format("{}x", args.speed).c_str());
+  std::fprintf(out,
+               "  2. local exchange replaying it at %s (REST %s), TLS with a self-signed "
+               "certificate (%s), speed %s\n",
+               (*exchange)->ws_url().c_str(), (*exchange)->rest_url().c_str(), cert_path.c_str(),
+               args.speed == 0 ? "max" : fmt::format("{}x", args.speed).c_str());
 
   // 3. Market discovery over signed HTTPS (RL_MARKET_MODE=discovery, as against Kalshi).
   net::TlsClientOptions tls;
@@ -139,9 +138,9 @@ void RunDemo(const DemoArgs& args) {
   const kalshi::auth::Signer* signer_ptr = &*signer;
   http.signer = [&key_id, signer_ptr](std::string_view method, std::string_view path)
       -> core::Result<std::vector<std::pair<std::string, std::string>>> {
-    KF_ASSIGN_OR_RETURN(auto auth, kalshi::auth::MakeAuthHeaders(
-                                       key_id, *signer_ptr, core::RealClock::Instance(), method,
-                                       path));
+    KF_ASSIGN_OR_RETURN(
+        auto auth, kalshi::auth::MakeAuthHeaders(key_id, *signer_ptr, core::RealClock::Instance(),
+                                                 method, path));
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [n, v] : auth.List()) out.emplace_back(n, v);
     return out;
@@ -155,7 +154,7 @@ void RunDemo(const DemoArgs& args) {
   std::vector<std::string> tickers;
   for (const auto& m : *markets) tickers.push_back(m.ticker);
   std::fprintf(out, "  3. discovered %zu open markets with GET /markets (signed HTTPS)\n",
-              tickers.size());
+               tickers.size());
 
   // 4. The collector over the loopback TLS WebSocket into SQLite.
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_path + suffix, ec);
@@ -174,23 +173,23 @@ void RunDemo(const DemoArgs& args) {
   config.duration = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
   config.live_stats = !args.json;
   // The whole recording fits in the queue's bound: the demo never drops, whatever the disk.
-  config.queue_capacity = static_cast<std::size_t>(std::max<int64_t>(2 * report->frames + 1000,
-                                                                     100'000));
+  config.queue_capacity =
+      static_cast<std::size_t>(std::max<int64_t>(2 * report->frames + 1000, 100'000));
   exchange::ExchangeServer* server = exchange->get();
   config.done = [server](const feed::CollectorStats& c) {
     const exchange::ExchangeStats e = server->Stats();
     // Finished when the replay is over and every market frame it sent has been received.
-    return e.replay_finished &&
-           c.snapshots + c.deltas + c.duplicates + c.refused + c.trades + c.tickers +
-                   c.decode_errors >=
-               e.market_frames_sent;
+    return e.replay_finished && c.snapshots + c.deltas + c.duplicates + c.refused + c.trades +
+                                        c.tickers + c.decode_errors >=
+                                    e.market_frames_sent;
   };
   InstallStopSignalHandlers();
   const CollectRunSummary collected = RunCollection(config, **store);
   const exchange::ExchangeStats exchange_stats = (*exchange)->Stats();
   (*exchange)->Stop();
   const auto& c = collected.collector;
-  std::fprintf(out, 
+  std::fprintf(
+      out,
       "  4. collector: %llu frames in %.2f s (%.0f msgs/s over loopback TLS): %llu snapshots, "
       "%llu deltas, %llu gaps, %llu duplicates, %llu decode errors, %llu drops, %llu reconnects "
       "-> session %lld in %s (%s, stopped by %s)\n",
@@ -207,14 +206,16 @@ void RunDemo(const DemoArgs& args) {
   // 5. Integrity: rebuild every book from the stored rows against the recording.
   auto verify = feed::VerifySession(**store, collected.session_id, recording_path);
   if (!verify.ok()) throw CommandFailed(1, "demo: verify: " + verify.error().ToString());
-  std::fprintf(out, 
+  std::fprintf(
+      out,
       "  5. integrity: %lld books checked against the recording, %lld mismatches, %lld of %lld "
       "final books equal; stored %lld updates, recording %lld\n",
       static_cast<long long>(verify->books_checked), static_cast<long long>(verify->mismatches),
       static_cast<long long>(verify->final_books_equal), static_cast<long long>(verify->markets),
       static_cast<long long>(verify->stored_snapshots + verify->stored_deltas),
       static_cast<long long>(verify->recording_updates));
-  for (const auto& m : verify->first_mismatches) std::fprintf(out, "     mismatch: %s\n", m.c_str());
+  for (const auto& m : verify->first_mismatches)
+    std::fprintf(out, "     mismatch: %s\n", m.c_str());
 
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -247,14 +248,17 @@ void RunDemo(const DemoArgs& args) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::fprintf(out, "\n  Look at: %s sessions list --database-url sqlite://%s\n", cli.c_str(),
-                db_absolute.string().c_str());
-    std::fprintf(out, "           %s sessions verify %lld --recording %s --database-url sqlite://%s\n",
-                cli.c_str(), static_cast<long long>(collected.session_id), recording_path.c_str(),
-                db_absolute.string().c_str());
-    std::fprintf(out, "           %s recording stats %s --json\n", cli.c_str(), recording_path.c_str());
+                 db_absolute.string().c_str());
+    std::fprintf(out,
+                 "           %s sessions verify %lld --recording %s --database-url sqlite://%s\n",
+                 cli.c_str(), static_cast<long long>(collected.session_id), recording_path.c_str(),
+                 db_absolute.string().c_str());
+    std::fprintf(out, "           %s recording stats %s --json\n", cli.c_str(),
+                 recording_path.c_str());
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
-  if (!ok) throw CommandFailed(1, "demo: the pipeline lost, refused or mismatched data (see above)");
+  if (!ok)
+    throw CommandFailed(1, "demo: the pipeline lost, refused or mismatched data (see above)");
 }
 
 }  // namespace
@@ -272,21 +276,21 @@ void AddDemoCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Depth-model seed")->capture_default_str();
   cmd->add_option_function<std::string>(
-         "--speed",
-         [args](const std::string& v) {
-           if (v == "max") {
-             args->speed = 0;
-             return;
-           }
-           try {
-             size_t used = 0;
-             args->speed = std::stod(v, &used);
-             if (used != v.size() || !(args->speed > 0)) throw std::invalid_argument(v);
-           } catch (const std::exception&) {
-             throw CLI::ValidationError("--speed", "a positive number or \"max\"");
-           }
-         },
-         "Exchange replay speed: 1 = real time, N = N x, max (default)");
+      "--speed",
+      [args](const std::string& v) {
+        if (v == "max") {
+          args->speed = 0;
+          return;
+        }
+        try {
+          size_t used = 0;
+          args->speed = std::stod(v, &used);
+          if (used != v.size() || !(args->speed > 0)) throw std::invalid_argument(v);
+        } catch (const std::exception&) {
+          throw CLI::ValidationError("--speed", "a positive number or \"max\"");
+        }
+      },
+      "Exchange replay speed: 1 = real time, N = N x, max (default)");
   cmd->add_option("--duration", args->duration_s, "Stop collecting after S seconds")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

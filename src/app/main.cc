@@ -1,10 +1,10 @@
 // kalshiflow: the command-line entry point. Composition root: the only file that sees every
 // module through the per-command files (commands.h).
-#include <cstdio>
-#include <exception>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
 
 #include "app/commands.h"
 

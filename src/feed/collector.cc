@@ -430,9 +430,10 @@ void Collector::Tick(core::Timestamp now) {
     }
   }
   for (int64_t sid : expired) {
-    spdlog::warn("collector: get_snapshot on sid {} did not heal its books within {} ms: "
-                 "resubscribing",
-                 sid, options_.snapshot_timeout.count());
+    spdlog::warn(
+        "collector: get_snapshot on sid {} did not heal its books within {} ms: "
+        "resubscribing",
+        sid, options_.snapshot_timeout.count());
     Resubscribe(sid);
   }
 }

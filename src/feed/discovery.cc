@@ -71,8 +71,7 @@ core::Result<std::vector<DiscoveredMarket>> DiscoverMarkets(net::HttpsClient& cl
     if (cursor.empty() || body["markets"].empty()) break;
   }
   std::sort(markets.begin(), markets.end(), [](const auto& a, const auto& b) {
-    return a.volume_units != b.volume_units ? a.volume_units > b.volume_units
-                                            : a.ticker < b.ticker;
+    return a.volume_units != b.volume_units ? a.volume_units > b.volume_units : a.ticker < b.ticker;
   });
   markets.erase(std::unique(markets.begin(), markets.end(),
                             [](const auto& a, const auto& b) { return a.ticker == b.ticker; }),

@@ -164,8 +164,8 @@ core::Result<VerifyReport> VerifySession(storage::Store& store, storage::Session
       // A later state (after frames the collector did not store), or the last matched state
       // itself repeated (a resync snapshot of a book that did not change since).
       const auto& positions = pit->second;
-      auto first = std::lower_bound(positions.begin(), positions.end(),
-                                    std::max<int64_t>(0, r.next - 1));
+      auto first =
+          std::lower_bound(positions.begin(), positions.end(), std::max<int64_t>(0, r.next - 1));
       if (first != positions.end()) {
         r.next = std::max(r.next, *first + 1);
         return core::Status::Ok();

@@ -59,8 +59,8 @@ class LiveCollector : public net::WebSocketHandler, public CommandSender {
   LiveCollector() = default;
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<net::WebSocketClient> client_;
-  mutable std::mutex mutex_;          // guards fatal_error_
-  std::mutex collector_mutex_;        // serialises every call into collector_
+  mutable std::mutex mutex_;    // guards fatal_error_
+  std::mutex collector_mutex_;  // serialises every call into collector_
   std::optional<std::string> fatal_error_;
   std::atomic<uint64_t> disconnects_{0};
   const core::Clock* clock_ = nullptr;

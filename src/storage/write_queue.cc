@@ -258,6 +258,7 @@ void WriteQueue::WriteChunk(std::span<const Row> chunk) {
       if (failures > 0) {
         spdlog::info("write queue: store recovered after {} failed attempts", failures);
       }
+      if (options_.on_committed) options_.on_committed(chunk);
       Complete(chunk.size(), chunk.size(), 0, 0);
       return;
     }

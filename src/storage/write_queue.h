@@ -88,6 +88,10 @@ struct WriteQueueOptions {
   int64_t snapshot_every_kept_deltas = 100;
   /// Required when delta_sample_every > 1.
   SnapshotProvider snapshot_provider;
+  /// Optional: called on the writer thread with every batch right after its transaction
+  /// committed (for latency measurement and commit notifications). Must not block long or
+  /// call back into the queue. Not called for rows retried one by one after a rejection.
+  std::function<void(std::span<const Row>)> on_committed;
 };
 
 /// Counters of a WriteQueue. Invariant: accepted == written + rejected + abandoned + depth.

@@ -78,7 +78,8 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpListsEveryCommand) {
   auto r = RunCli("--help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* command : {"demo", "convert", "recording", "db", "sessions", "exchange", "collect"}) {
+  for (const char* command :
+       {"demo", "convert", "recording", "db", "sessions", "exchange", "collect"}) {
     EXPECT_NE(r.output.find(command), std::string::npos) << command;
   }
   EXPECT_NE(RunCli("no-such-command").exit_code, 0);

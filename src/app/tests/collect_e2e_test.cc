@@ -40,7 +40,8 @@ RunResult RunCommand(const std::string& command) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -82,7 +83,8 @@ class CollectE2eTest : public ::testing::Test {
     public_pem_ = new std::string(*signer->PublicKeyPem());
     // A second key the exchange does not know.
     wrong_key_path_ = new std::string((*dir_ / "wrong.pem").string());
-    ASSERT_EQ(RunCommand("openssl genpkey -algorithm ed25519 -out " + *wrong_key_path_).exit_code, 0);
+    ASSERT_EQ(RunCommand("openssl genpkey -algorithm ed25519 -out " + *wrong_key_path_).exit_code,
+              0);
     ::chmod(wrong_key_path_->c_str(), 0600);
   }
   static void TearDownTestSuite() {
@@ -147,8 +149,8 @@ class CollectE2eTest : public ::testing::Test {
     collector.session_id = *id;
     collector.market_tickers = *tickers_;
     collector.snapshot_timeout = 2s;
-    auto live = feed::LiveCollector::Create(client, collector, queue->get(),
-                                            &core::RealClock::Instance());
+    auto live =
+        feed::LiveCollector::Create(client, collector, queue->get(), &core::RealClock::Instance());
     EXPECT_TRUE(live.ok()) << live.error().ToString();
     EXPECT_TRUE((*live)->Start().ok());
     uint64_t last_frames = 0;
@@ -259,11 +261,13 @@ TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
   const std::string cert = (*dir_ / "cert.pem").string();
   std::ofstream(cert) << server->certificate_pem();
   const std::string db = "sqlite://" + (*dir_ / "cli.db").string();
-  auto r = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
-               " --rest-url " + server->rest_url() + " --ca-file " + cert +
-               " --api-key-id test-key --private-key " + *key_path_ +
-               " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 --json"
-               " --database-url " + db);
+  auto r =
+      RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
+                 " --rest-url " + server->rest_url() + " --ca-file " + cert +
+                 " --api-key-id test-key --private-key " + *key_path_ +
+                 " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 --json"
+                 " --database-url " +
+                 db);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = LastJsonObject(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
@@ -274,14 +278,14 @@ TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
   EXPECT_EQ(j["snapshots"].get<int64_t>() + j["deltas"].get<int64_t>(), frames_);
   const int64_t id = j["session_id"].get<int64_t>();
   auto verify = RunCommand(std::string(KF_CLI_PATH) + " sessions verify " + std::to_string(id) +
-                    " --recording " + *recording_ + " --json --database-url " + db);
+                           " --recording " + *recording_ + " --json --database-url " + db);
   ASSERT_EQ(verify.exit_code, 0) << verify.output;
   auto v = LastJsonObject(verify.output);
   EXPECT_EQ(v["mismatches"], 0);
   EXPECT_EQ(v["books_checked"].get<int64_t>(), frames_);
   EXPECT_EQ(v["final_books_equal"].get<int64_t>(), static_cast<int64_t>(tickers_->size()));
   auto show = RunCommand(std::string(KF_CLI_PATH) + " sessions show " + std::to_string(id) +
-                  " --json --database-url " + db);
+                         " --json --database-url " + db);
   auto s = LastJsonObject(show.output);
   EXPECT_EQ(s["environment"], "local");
   EXPECT_EQ(s["status"], "closed");
@@ -294,9 +298,9 @@ TEST_F(CollectE2eTest, BadCredentialsStopCollectWithTheCause) {
   std::ofstream(cert) << server->certificate_pem();
   const std::string db = "sqlite://" + (*dir_ / "cli401.db").string();
   auto r = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
-               " --ca-file " + cert + " --api-key-id test-key --private-key " + *wrong_key_path_ +
-               " --market-mode config --tickers " + tickers_->front() +
-               " --duration 60 --database-url " + db);
+                      " --ca-file " + cert + " --api-key-id test-key --private-key " +
+                      *wrong_key_path_ + " --market-mode config --tickers " + tickers_->front() +
+                      " --duration 60 --database-url " + db);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("401"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("authentication_error"), std::string::npos) << r.output;
@@ -313,9 +317,10 @@ TEST_F(CollectE2eTest, BadCredentialsStopCollectWithTheCause) {
   const std::string open_key = (*dir_ / "open.pem").string();
   fs::copy_file(*key_path_, open_key, fs::copy_options::overwrite_existing);
   ::chmod(open_key.c_str(), 0644);
-  auto perm = RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
-                  " --api-key-id test-key --private-key " + open_key +
-                  " --market-mode config --tickers " + tickers_->front() + " --database-url " + db);
+  auto perm =
+      RunCommand(std::string(KF_CLI_PATH) + " collect --ws-url " + server->ws_url() +
+                 " --api-key-id test-key --private-key " + open_key +
+                 " --market-mode config --tickers " + tickers_->front() + " --database-url " + db);
   EXPECT_NE(perm.exit_code, 0);
   EXPECT_NE(perm.output.find("0644"), std::string::npos) << perm.output;
 }

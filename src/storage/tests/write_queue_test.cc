@@ -425,3 +425,33 @@ TEST_F(WriteQueueTest, SamplingRestartsAtExchangeSnapshotsAndRetriesWithoutABook
 
 }  // namespace
 }  // namespace kalshiflow::storage
+
+namespace kalshiflow::storage {
+namespace {
+
+TEST(WriteQueueCommitHookTest, ReportsEveryCommittedRowOnceAfterItsTransaction) {
+  testing::TempDir dir;
+  auto sqlite = testing::OpenOrDie(dir.File("kf.db"));
+  const SessionId session = testing::NewSessionOrDie(*sqlite);
+  std::atomic<int64_t> committed{0};
+  std::atomic<int64_t> seen_in_store_before_hook{0};
+  WriteQueueOptions options;
+  options.batch_size = 10;
+  options.on_committed = [&](std::span<const Row> rows) {
+    committed += static_cast<int64_t>(rows.size());
+    // The rows are already durable when the hook runs.
+    seen_in_store_before_hook = testing::CountRows(*sqlite, "rl_orderbook_deltas");
+  };
+  auto queue = WriteQueue::Create(*sqlite, options);
+  ASSERT_TRUE(queue.ok());
+  for (int i = 0; i < 95; ++i) {
+    ASSERT_TRUE((*queue)->TryEnqueue(
+        testing::MakeDelta(session, "KXH-1", i + 1, i, 5'000, 100, core::OutcomeSide::kYes, 1)));
+  }
+  ASSERT_TRUE((*queue)->Shutdown().ok());
+  EXPECT_EQ(committed.load(), 95);
+  EXPECT_EQ(seen_in_store_before_hook.load(), 95);
+}
+
+}  // namespace
+}  // namespace kalshiflow::storage
