@@ -35,7 +35,7 @@ struct Fixture {
   int64_t day_frames = 0;
   std::vector<std::string> all_tickers;
   std::vector<std::string> day_tickers;
-  kalshi::auth::Signer signer = *kalshi::auth::Signer::GenerateEd25519();
+  kalshi::auth::Signer signer = kalshi::auth::Signer::GenerateEd25519().value();
   std::string public_pem = *signer.PublicKeyPem();
 
   Fixture() {
@@ -50,7 +50,8 @@ struct Fixture {
     one_day = (dir / "day.kfrec").string();
     recording::ConvertOptions options;
     auto all = recording::ConvertTopOfBookCsvToFile(inputs, all_days, options);
-    auto day = recording::ConvertTopOfBookCsvToFile({inputs.front()}, one_day, options);
+    const std::vector<std::string> first_day = {inputs.front()};
+    auto day = recording::ConvertTopOfBookCsvToFile(first_day, one_day, options);
     if (!all.ok() || !day.ok()) std::abort();
     all_frames = all->frames;
     day_frames = day->frames;
@@ -183,3 +184,5 @@ BENCHMARK(BM_ReceiveToCommitLatencyPaced)
 
 }  // namespace
 }  // namespace kalshiflow
+
+BENCHMARK_MAIN();

@@ -172,6 +172,7 @@ std::string CollectSummaryJson(const CollectRunSummary& s, int indent) {
       {"duplicates", c.duplicates},
       {"gaps", c.gaps},
       {"refused", c.refused},
+      {"stale_sid_frames", c.stale_sid_frames},
       {"resync_requests", c.resync_requests},
       {"resubscribes", c.resubscribes},
       {"command_errors", c.command_errors},

@@ -221,11 +221,22 @@ void RunDemo(const DemoArgs& args) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   const std::string cli = ec ? std::string("kalshiflow") : self.string();
-  const bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() &&
+  const bool complete =
+      verify->stored_snapshots + verify->stored_deltas == verify->recording_updates;
+  if (!complete) {
+    std::fprintf(out,
+                 "  the collection stopped (%s) before the whole replay arrived: %lld of %lld "
+                 "updates stored; raise --duration\n",
+                 collected.stop_reason.c_str(),
+                 static_cast<long long>(verify->stored_snapshots + verify->stored_deltas),
+                 static_cast<long long>(verify->recording_updates));
+  }
+  const bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() && complete &&
                   c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
   if (args.json) {
     nlohmann::json j = {
         {"ok", ok},
+        {"complete", complete},
         {"seconds", total_seconds},
         {"recording", recording_path},
         {"recording_frames", report->frames},
@@ -258,7 +269,8 @@ void RunDemo(const DemoArgs& args) {
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
   if (!ok)
-    throw CommandFailed(1, "demo: the pipeline lost, refused or mismatched data (see above)");
+    throw CommandFailed(
+        1, "demo: the pipeline lost, refused or mismatched data, or stopped early (see above)");
 }
 
 }  // namespace

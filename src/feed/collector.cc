@@ -19,7 +19,7 @@ struct Collector::Counters {
   std::atomic<uint64_t> frames{0}, bytes{0}, decode_errors{0}, snapshots{0}, deltas{0}, trades{0},
       tickers{0}, duplicates{0}, gaps{0}, refused{0}, resync_requests{0}, resubscribes{0},
       command_errors{0}, connects{0}, rows_enqueued{0}, rows_dropped{0}, triggers{0},
-      markets_live{0}, send_failures{0};
+      markets_live{0}, send_failures{0}, stale_sid_frames{0};
 };
 
 namespace {
@@ -99,6 +99,7 @@ CollectorStats Collector::Stats() const {
   s.triggers = r(c.triggers);
   s.markets_live = r(c.markets_live);
   s.send_failures = r(c.send_failures);
+  s.stale_sid_frames = r(c.stale_sid_frames);
   return s;
 }
 
@@ -257,10 +258,18 @@ void Collector::HandleMessage(const kalshi::Message& m, std::string_view /*frame
       OnError(m);
       return;
     case MessageType::kOrderbookSnapshot:
-      OnSnapshot(m, received);
-      return;
     case MessageType::kOrderbookDelta:
-      OnDelta(m, received);
+      // Frames of a subscription we dropped (resubscribe) may still be in flight: they are
+      // not part of any live sequence, so they neither count as gaps nor touch the books.
+      if (!sids_.contains(m.sid)) {
+        Bump(counters_->stale_sid_frames);
+        return;
+      }
+      if (m.type == MessageType::kOrderbookSnapshot) {
+        OnSnapshot(m, received);
+      } else {
+        OnDelta(m, received);
+      }
       return;
     case MessageType::kTrade:
       Bump(counters_->trades);

@@ -87,19 +87,20 @@ struct CollectorStats {
   uint64_t deltas = 0;         // deltas applied to a book
   uint64_t trades = 0;
   uint64_t tickers = 0;
-  uint64_t duplicates = 0;       // (sid, seq) already seen: dropped
-  uint64_t gaps = 0;             // seq gaps detected
-  uint64_t refused = 0;          // updates the books refused (stale after a gap, before a
-                                 // snapshot, invalid price/size: typed BookError, logged)
-  uint64_t resync_requests = 0;  // get_snapshot commands sent
-  uint64_t resubscribes = 0;     // fallbacks: unsubscribe + subscribe
-  uint64_t command_errors = 0;   // `error` frames received
-  uint64_t connects = 0;         // OnConnected calls
-  uint64_t rows_enqueued = 0;    // rows the write queue accepted
-  uint64_t rows_dropped = 0;     // rows the write queue refused (full / shut down)
-  uint64_t triggers = 0;         // actor-trigger hook calls
-  uint64_t markets_live = 0;     // books live now (gauge)
-  uint64_t send_failures = 0;    // commands the sender refused
+  uint64_t duplicates = 0;        // (sid, seq) already seen: dropped
+  uint64_t gaps = 0;              // seq gaps detected
+  uint64_t refused = 0;           // updates the books refused (stale after a gap, before a
+                                  // snapshot, invalid price/size: typed BookError, logged)
+  uint64_t resync_requests = 0;   // get_snapshot commands sent
+  uint64_t resubscribes = 0;      // fallbacks: unsubscribe + subscribe
+  uint64_t command_errors = 0;    // `error` frames received
+  uint64_t connects = 0;          // OnConnected calls
+  uint64_t rows_enqueued = 0;     // rows the write queue accepted
+  uint64_t rows_dropped = 0;      // rows the write queue refused (full / shut down)
+  uint64_t triggers = 0;          // actor-trigger hook calls
+  uint64_t markets_live = 0;      // books live now (gauge)
+  uint64_t send_failures = 0;     // commands the sender refused
+  uint64_t stale_sid_frames = 0;  // book frames of a sid no longer subscribed (ignored)
 };
 
 class Collector {

@@ -88,7 +88,7 @@ TEST_F(CliTest, HelpListsEveryCommand) {
 // The main job: bundled real data -> recording -> local exchange (loopback TLS, signed) ->
 // collector -> SQLite -> integrity check against the recording.
 TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
-  auto r = RunCli("demo --out-dir " + dir_.string());
+  auto r = RunCli("demo --duration 1200 --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("wss://127.0.0.1:"), std::string::npos) << r.output;
@@ -159,7 +159,7 @@ TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
 }
 
 TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
-  auto r = RunCliStdout("demo --json --out-dir " + dir_.string());
+  auto r = RunCliStdout("demo --json --duration 1200 --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.output;

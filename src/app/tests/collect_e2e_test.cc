@@ -228,7 +228,11 @@ TEST_F(CollectE2eTest, ResyncsAfterSkippedSeq) {
   faults.skip_seq_every = 3001;
   const LiveRun run = CollectLive(faults);
   EXPECT_GE(run.exchange.faults_skipped_seqs, 1u);
-  EXPECT_EQ(run.stats.gaps, run.exchange.faults_skipped_seqs);
+  // Every gap the collector saw is one the exchange injected. A skip can land on a frame of a
+  // subscription the collector has already dropped (resubscribe after a resync deadline under
+  // load); such frames are ignored and counted as stale, so gaps may be fewer than skips.
+  EXPECT_GE(run.stats.gaps, 1u);
+  EXPECT_LE(run.stats.gaps, run.exchange.faults_skipped_seqs);
   EXPECT_GE(run.stats.resync_requests, 1u);
   ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
 }

@@ -261,7 +261,9 @@ TEST_F(CollectorTest, UnansweredSnapshotRequestFallsBackToResubscribe) {
   EXPECT_EQ(c->Stats().resubscribes, 1u);
   // The new subscription (sid 8) restarts at seq 1 and heals every book.
   Feed(*c, Subscribed(sender_.sent[1]["id"].get<int64_t>(), 8));
-  Feed(*c, Delta(7, 10, "KXA-1", kYes, "0.40", "1"));  // late frame of the old sid: refused
+  Feed(*c, Delta(7, 10, "KXA-1", kYes, "0.40", "1"));  // late frame of the old sid: ignored
+  EXPECT_EQ(c->Stats().stale_sid_frames, 1u);
+  EXPECT_EQ(c->Stats().gaps, 1u);  // only the real one
   Feed(*c, Snapshot(8, 1, "KXA-1", {L("0.40", "1")}, {}));
   Feed(*c, Snapshot(8, 2, "KXB-2", {}, {}));
   Feed(*c, Snapshot(8, 3, "KXC-3", {}, {}));
