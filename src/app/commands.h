@@ -28,5 +28,6 @@ void AddDemoCommand(CLI::App& app);       // demo_command.cc
 void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list|show|verify")
 void AddExchangeCommand(CLI::App& app);   // exchange_command.cc
 void AddCollectCommand(CLI::App& app);    // collect_command.cc
+void AddModelsCommand(CLI::App& app);     // models_command.cc ("models list|show|...")
 
 }  // namespace kalshiflow::app

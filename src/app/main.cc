@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddSessionsCommand(app);
   kalshiflow::app::AddExchangeCommand(app);
   kalshiflow::app::AddCollectCommand(app);
+  kalshiflow::app::AddModelsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -694,4 +694,193 @@ core::Status SqliteStore::ReadRawFrames(SessionId id, const RawFrameCallback& ca
   });
 }
 
+// ---- model registry ----
+
+namespace {
+
+constexpr std::string_view kModelColumns =
+    "id, name, version, algorithm, observation_spec, action_space, parent_model_id, "
+    "checkpoint_path, hyperparameters, training_config, timesteps, status, performance, notes, "
+    "created_at_ns, updated_at_ns";
+constexpr size_t kMaxModelNameBytes = 128;
+
+core::Status CheckJsonObject(std::string_view text, std::string_view field) {
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return core::InvalidArgumentError(fmt::format("model {}: not a JSON object", field));
+  }
+  return core::Status::Ok();
+}
+
+core::Result<ModelInfo> ReadModelRow(const Statement& s) {
+  ModelInfo m;
+  m.id = s.ColumnInt64(0);
+  m.name = std::string(s.ColumnText(1));
+  m.version = s.ColumnInt64(2);
+  m.algorithm = std::string(s.ColumnText(3));
+  m.observation_spec = std::string(s.ColumnText(4));
+  m.action_space = std::string(s.ColumnText(5));
+  m.parent_model_id = s.ColumnOptionalInt64(6);
+  m.checkpoint_path = std::string(s.ColumnText(7));
+  m.hyperparameters_json = std::string(s.ColumnText(8));
+  m.training_config_json = std::string(s.ColumnText(9));
+  m.timesteps = s.ColumnInt64(10);
+  auto status = ParseModelStatus(s.ColumnText(11));
+  if (!status) {
+    return core::DataLossError(
+        fmt::format("model {}: unknown status '{}'", m.id, s.ColumnText(11)));
+  }
+  m.status = *status;
+  m.performance_json = std::string(s.ColumnText(12));
+  m.notes = std::string(s.ColumnText(13));
+  m.created_at = core::Timestamp::FromNanos(s.ColumnInt64(14));
+  m.updated_at = core::Timestamp::FromNanos(s.ColumnInt64(15));
+  return m;
+}
+
+core::Result<ModelInfo> GetModelLocked(sqlite3* db, ModelId id) {
+  KF_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(db, fmt::format("SELECT {} FROM rl_models WHERE id = ?1", kModelColumns)));
+  KF_RETURN_IF_ERROR(s.BindInt64(1, id));
+  KF_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return core::NotFoundError(fmt::format("no model with id {}", id));
+  return ReadModelRow(s);
+}
+
+}  // namespace
+
+core::Result<ModelInfo> SqliteStore::CreateModel(const NewModel& model) {
+  if (model.name.empty() || model.name.size() > kMaxModelNameBytes) {
+    return core::InvalidArgumentError(fmt::format("model name must be 1..{} bytes (got {})",
+                                                  kMaxModelNameBytes, model.name.size()));
+  }
+  if (model.algorithm.empty() || model.observation_spec.empty() || model.action_space.empty()) {
+    return core::InvalidArgumentError(fmt::format(
+        "model '{}': algorithm, observation spec and action space are required", model.name));
+  }
+  KF_RETURN_IF_ERROR(CheckJsonObject(model.hyperparameters_json, "hyperparameters"));
+  KF_RETURN_IF_ERROR(CheckJsonObject(model.training_config_json, "training_config"));
+  KF_RETURN_IF_ERROR(CheckJsonObject(model.performance_json, "performance"));
+  std::lock_guard lock(mu_);
+  return Guarded("create model", [&]() -> core::Result<ModelInfo> {
+    auto begun = Transaction::BeginImmediate(impl_->db, "create model");
+    if (!begun.ok()) return begun.error();
+    Transaction tx = std::move(begun).value();
+    auto prepared = Statement::Prepare(
+        impl_->db,
+        "INSERT INTO rl_models (name, version, algorithm, observation_spec, action_space, "
+        "parent_model_id, checkpoint_path, hyperparameters, training_config, timesteps, status, "
+        "performance, notes, created_at_ns, updated_at_ns) VALUES (?1, (SELECT "
+        "COALESCE(MAX(version), 0) + 1 FROM rl_models WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?13)");
+    if (!prepared.ok()) return impl_->SchemaReadyOr(prepared.error());
+    Statement s = std::move(prepared).value();
+    KF_RETURN_IF_ERROR(s.BindText(1, model.name));
+    KF_RETURN_IF_ERROR(s.BindText(2, model.algorithm));
+    KF_RETURN_IF_ERROR(s.BindText(3, model.observation_spec));
+    KF_RETURN_IF_ERROR(s.BindText(4, model.action_space));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(5, model.parent_model_id));
+    KF_RETURN_IF_ERROR(s.BindText(6, model.checkpoint_path));
+    KF_RETURN_IF_ERROR(s.BindText(7, model.hyperparameters_json));
+    KF_RETURN_IF_ERROR(s.BindText(8, model.training_config_json));
+    KF_RETURN_IF_ERROR(s.BindInt64(9, model.timesteps));
+    KF_RETURN_IF_ERROR(s.BindText(10, ModelStatusName(model.status)));
+    KF_RETURN_IF_ERROR(s.BindText(11, model.performance_json));
+    KF_RETURN_IF_ERROR(s.BindText(12, model.notes));
+    KF_RETURN_IF_ERROR(s.BindInt64(13, model.created_at.nanos()));
+    KF_RETURN_IF_ERROR(s.Run());
+    const ModelId id = sqlite3_last_insert_rowid(impl_->db);
+    KF_ASSIGN_OR_RETURN(ModelInfo info, GetModelLocked(impl_->db, id));
+    KF_RETURN_IF_ERROR(tx.Commit("create model"));
+    return info;
+  });
+}
+
+core::Result<ModelInfo> SqliteStore::GetModel(ModelId id) {
+  std::lock_guard lock(mu_);
+  return Guarded("get model", [&] { return GetModelLocked(impl_->db, id); });
+}
+
+core::Result<ModelInfo> SqliteStore::FindLatestModel(std::string_view name) {
+  std::lock_guard lock(mu_);
+  return Guarded("find model", [&]() -> core::Result<ModelInfo> {
+    KF_ASSIGN_OR_RETURN(Statement s,
+                        Statement::Prepare(impl_->db, fmt::format("SELECT {} FROM rl_models WHERE "
+                                                                  "name = ?1 ORDER BY version "
+                                                                  "DESC LIMIT 1",
+                                                                  kModelColumns)));
+    KF_RETURN_IF_ERROR(s.BindText(1, name));
+    KF_ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return core::NotFoundError(fmt::format("no model named '{}'", name));
+    return ReadModelRow(s);
+  });
+}
+
+core::Result<std::vector<ModelInfo>> SqliteStore::ListModels(const ModelFilter& filter) {
+  std::lock_guard lock(mu_);
+  return Guarded("list models", [&]() -> core::Result<std::vector<ModelInfo>> {
+    KF_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Prepare(impl_->db,
+                           fmt::format("SELECT {} FROM rl_models WHERE (?1 IS NULL OR status = "
+                                       "?1) AND (?2 IS NULL OR name = ?2) ORDER BY id DESC "
+                                       "LIMIT ?3",
+                                       kModelColumns)));
+    if (filter.status) KF_RETURN_IF_ERROR(s.BindText(1, ModelStatusName(*filter.status)));
+    if (filter.name) KF_RETURN_IF_ERROR(s.BindText(2, *filter.name));
+    KF_RETURN_IF_ERROR(s.BindInt64(3, filter.limit > 0 ? filter.limit : -1));
+    std::vector<ModelInfo> models;
+    while (true) {
+      KF_ASSIGN_OR_RETURN(bool has_row, s.Step());
+      if (!has_row) break;
+      KF_ASSIGN_OR_RETURN(ModelInfo m, ReadModelRow(s));
+      models.push_back(std::move(m));
+    }
+    return models;
+  });
+}
+
+core::Result<ModelInfo> SqliteStore::UpdateModel(ModelId id, const ModelUpdate& update) {
+  if (update.performance_json) {
+    KF_RETURN_IF_ERROR(CheckJsonObject(*update.performance_json, "performance"));
+  }
+  std::lock_guard lock(mu_);
+  return Guarded("update model", [&]() -> core::Result<ModelInfo> {
+    auto begun = Transaction::BeginImmediate(impl_->db, "update model");
+    if (!begun.ok()) return begun.error();
+    Transaction tx = std::move(begun).value();
+    KF_ASSIGN_OR_RETURN(ModelInfo existing, GetModelLocked(impl_->db, id));
+    if (update.status == ModelStatus::kDeployed) {
+      KF_ASSIGN_OR_RETURN(Statement demote,
+                          Statement::Prepare(impl_->db,
+                                             "UPDATE rl_models SET status = 'ready', "
+                                             "updated_at_ns = ?3 WHERE name = ?1 AND id != ?2 "
+                                             "AND status = 'deployed'"));
+      KF_RETURN_IF_ERROR(demote.BindText(1, existing.name));
+      KF_RETURN_IF_ERROR(demote.BindInt64(2, id));
+      KF_RETURN_IF_ERROR(demote.BindInt64(3, update.updated_at.nanos()));
+      KF_RETURN_IF_ERROR(demote.Run());
+    }
+    KF_ASSIGN_OR_RETURN(Statement s,
+                        Statement::Prepare(impl_->db,
+                                           "UPDATE rl_models SET status = COALESCE(?2, status), "
+                                           "checkpoint_path = COALESCE(?3, checkpoint_path), "
+                                           "timesteps = COALESCE(?4, timesteps), performance = "
+                                           "COALESCE(?5, performance), notes = COALESCE(?6, "
+                                           "notes), updated_at_ns = ?7 WHERE id = ?1"));
+    KF_RETURN_IF_ERROR(s.BindInt64(1, id));
+    if (update.status) KF_RETURN_IF_ERROR(s.BindText(2, ModelStatusName(*update.status)));
+    if (update.checkpoint_path) KF_RETURN_IF_ERROR(s.BindText(3, *update.checkpoint_path));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(4, update.timesteps));
+    if (update.performance_json) KF_RETURN_IF_ERROR(s.BindText(5, *update.performance_json));
+    if (update.notes) KF_RETURN_IF_ERROR(s.BindText(6, *update.notes));
+    KF_RETURN_IF_ERROR(s.BindInt64(7, update.updated_at.nanos()));
+    KF_RETURN_IF_ERROR(s.Run());
+    KF_ASSIGN_OR_RETURN(ModelInfo info, GetModelLocked(impl_->db, id));
+    KF_RETURN_IF_ERROR(tx.Commit("update model"));
+    return info;
+  });
+}
+
 }  // namespace kalshiflow::storage

@@ -49,6 +49,12 @@ class SqliteStore final : public Store {
                                   const ReplayCallback& callback) override;
   core::Status ReadRawFrames(SessionId id, const RawFrameCallback& callback) override;
 
+  core::Result<ModelInfo> CreateModel(const NewModel& model) override;
+  core::Result<ModelInfo> GetModel(ModelId id) override;
+  core::Result<ModelInfo> FindLatestModel(std::string_view name) override;
+  core::Result<std::vector<ModelInfo>> ListModels(const ModelFilter& filter) override;
+  core::Result<ModelInfo> UpdateModel(ModelId id, const ModelUpdate& update) override;
+
  private:
   struct Impl;
   explicit SqliteStore(std::string path, std::unique_ptr<Impl> impl);

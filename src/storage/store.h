@@ -24,6 +24,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "storage/models.h"
 #include "storage/rows.h"
 
 namespace kalshiflow::storage {
@@ -110,6 +111,22 @@ class Store {
                                           const ReplayCallback& callback) = 0;
   /// Streams a session's raw frames, decompressed, in receive order (local time, insertion).
   virtual core::Status ReadRawFrames(SessionId id, const RawFrameCallback& callback) = 0;
+
+  // ---- model registry (rl_models) ----
+
+  /// Registers a model version: version = 1 + the highest version of the same name, assigned
+  /// in the same transaction as the insert. InvalidArgument for an empty or over-long name,
+  /// empty algorithm/spec/action space, or JSON fields that are not JSON objects.
+  virtual core::Result<ModelInfo> CreateModel(const NewModel& model) = 0;
+  /// NotFound for an unknown id.
+  virtual core::Result<ModelInfo> GetModel(ModelId id) = 0;
+  /// The highest version of `name`; NotFound if no model has that name.
+  virtual core::Result<ModelInfo> FindLatestModel(std::string_view name) = 0;
+  virtual core::Result<std::vector<ModelInfo>> ListModels(const ModelFilter& filter) = 0;
+  /// Applies the set fields of `update`. NotFound for an unknown id; InvalidArgument for a
+  /// performance text that is not a JSON object. Setting status `deployed` demotes any other
+  /// deployed version of the same name to `ready` in the same transaction.
+  virtual core::Result<ModelInfo> UpdateModel(ModelId id, const ModelUpdate& update) = 0;
 };
 
 /// Convenience for replay preloading: collects ReadSessionUpdates into a vector.

@@ -11,6 +11,7 @@
 #include <regex>
 #include <string>
 
+#include "app/tests/cli_test_util.h"
 #include "recording/format.h"
 #include "storage/database_url.h"
 
@@ -18,48 +19,10 @@ namespace kalshiflow {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
-
-RunResult RunCli(const std::string& args) {
-  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-// Runs the CLI and returns only its stdout (stderr discarded).
-RunResult RunCliStdout(const std::string& args) {
-  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>/dev/null";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-// Only the JSON object of a command's output (its first '{' to its last '}').
-nlohmann::json JsonOf(const std::string& output) {
-  const auto begin = output.find('{');
-  const auto end = output.rfind('}');
-  if (begin == std::string::npos || end == std::string::npos) return nullptr;
-  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
-}
+using testing_cli::JsonOf;
+using testing_cli::RunCli;
+using testing_cli::RunCliStdout;
+using testing_cli::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:

@@ -143,6 +143,17 @@ class DelegatingStore : public Store {
   core::Status ReadRawFrames(SessionId id, const RawFrameCallback& cb) override {
     return inner_.ReadRawFrames(id, cb);
   }
+  core::Result<ModelInfo> CreateModel(const NewModel& m) override { return inner_.CreateModel(m); }
+  core::Result<ModelInfo> GetModel(ModelId id) override { return inner_.GetModel(id); }
+  core::Result<ModelInfo> FindLatestModel(std::string_view name) override {
+    return inner_.FindLatestModel(name);
+  }
+  core::Result<std::vector<ModelInfo>> ListModels(const ModelFilter& f) override {
+    return inner_.ListModels(f);
+  }
+  core::Result<ModelInfo> UpdateModel(ModelId id, const ModelUpdate& u) override {
+    return inner_.UpdateModel(id, u);
+  }
 
  private:
   Store& inner_;

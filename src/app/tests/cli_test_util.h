@@ -1,0 +1,56 @@
+// Helpers for the CLI end-to-end tests: run the built binary (KF_CLI_PATH, a compile
+// definition of each test target) with arguments and capture its output and exit code.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace kalshiflow::testing_cli {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+
+inline RunResult RunCli(const std::string& args) {
+  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Runs the CLI and returns only its stdout (stderr discarded).
+inline RunResult RunCliStdout(const std::string& args) {
+  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>/dev/null";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Only the JSON object of a command's output (its first '{' to its last '}').
+inline nlohmann::json JsonOf(const std::string& output) {
+  const auto begin = output.find('{');
+  const auto end = output.rfind('}');
+  if (begin == std::string::npos || end == std::string::npos) return nullptr;
+  return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
+}
+
+}  // namespace kalshiflow::testing_cli
