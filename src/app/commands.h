@@ -29,5 +29,8 @@ void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list
 void AddExchangeCommand(CLI::App& app);   // exchange_command.cc
 void AddCollectCommand(CLI::App& app);    // collect_command.cc
 void AddModelsCommand(CLI::App& app);     // models_command.cc ("models list|show|...")
+void AddTrainCommand(CLI::App& app);      // train_command.cc (runs kalshiflow-train)
+void AddEvaluateCommand(CLI::App& app);   // evaluate_command.cc
+void AddFeaturesCommand(CLI::App& app);   // features_command.cc ("features dump")
 
 }  // namespace kalshiflow::app

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddExchangeCommand(app);
   kalshiflow::app::AddCollectCommand(app);
   kalshiflow::app::AddModelsCommand(app);
+  kalshiflow::app::AddTrainCommand(app);
+  kalshiflow::app::AddEvaluateCommand(app);
+  kalshiflow::app::AddFeaturesCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
