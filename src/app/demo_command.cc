@@ -8,9 +8,12 @@
 //   4. run the collector over the TLS WebSocket into a fresh SQLite database (environment
 //      "local") until the replay has been received (or --duration);
 //   5. rebuild every stored book and compare it with the recording (sessions verify);
-//   6. print a summary (or --json).
-// Later issues add training, the actor and the dashboard.
+//   6. train a PPO agent on the recorded session (kalshiflow-train, --train-steps);
+//   7. evaluate it beside the HOLD / random / mean-reversion baselines with the simulator;
+//   8. print a summary (or --json).
+// Later issues add the actor and the dashboard.
 #include <fmt/format.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -46,10 +49,42 @@ struct DemoArgs {
   std::string data_dir = "data/demo";
   std::string out_dir = "data/demo-run";
   uint64_t seed = 1;
-  double speed = 0;        // exchange replay speed; 0 = max
-  double duration_s = 60;  // upper bound on the collection
+  double speed = 0;              // exchange replay speed; 0 = max
+  double duration_s = 60;        // upper bound on the collection
+  int64_t train_steps = 20'480;  // PPO env steps after the collection (0: skip training)
   bool json = false;
 };
+
+std::string ShellQuoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// Runs `command` (a shell command line; stderr passes through to ours) and parses its stdout
+// as one JSON object. Throws CommandFailed naming the step on a non-zero exit or bad output.
+nlohmann::json RunJsonStep(const std::string& command, const std::string& step) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw CommandFailed(1, fmt::format("demo: {}: cannot start", step));
+  std::string output;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw CommandFailed(1, fmt::format("demo: {} failed (exit status {}); see its message above",
+                                       step, WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  }
+  auto j = nlohmann::json::parse(output, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) throw CommandFailed(1, fmt::format("demo: {}: unreadable output", step));
+  return j;
+}
 
 std::vector<std::string> FindInputs(const fs::path& dir) {
   std::vector<std::string> inputs;
@@ -217,7 +252,7 @@ void RunDemo(const DemoArgs& args) {
   for (const auto& m : verify->first_mismatches)
     std::fprintf(out, "     mismatch: %s\n", m.c_str());
 
-  const double total_seconds =
+  double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   const std::string cli = ec ? std::string("kalshiflow") : self.string();
@@ -233,6 +268,55 @@ void RunDemo(const DemoArgs& args) {
   }
   const bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() && complete &&
                   c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
+  // 6. Training: PPO (SB3 defaults) on the session just recorded, by kalshiflow-train (the only
+  //    binary that links LibTorch); 7. evaluation of the model beside the baselines.
+  nlohmann::json trained, evaluated;
+  if (args.train_steps > 0 && verify->ok() && complete) {
+    const std::string db_url = "sqlite://" + db_absolute.string();
+    const fs::path bin_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    std::fprintf(out, "  6. training PPO for %lld steps on session %lld ...\n",
+                 static_cast<long long>(args.train_steps),
+                 static_cast<long long>(collected.session_id));
+    std::fflush(out);
+    trained = RunJsonStep(
+        fmt::format("{} --algo ppo --steps {} --seed {} --name demo-ppo --sessions {} "
+                    "--database-url {} --json",
+                    ShellQuoted((bin_dir / "kalshiflow-train").string()), args.train_steps,
+                    args.seed, collected.session_id, ShellQuoted(db_url)),
+        "training");
+    std::fprintf(out,
+                 "     model %lld (%s v%lld): %lld env steps in %.1f s (%.0f env steps/s, updates "
+                 "included), %lld episodes\n",
+                 static_cast<long long>(trained["model_id"].get<int64_t>()),
+                 trained["name"].get<std::string>().c_str(),
+                 static_cast<long long>(trained["version"].get<int64_t>()),
+                 static_cast<long long>(trained["timesteps"].get<int64_t>()),
+                 trained["elapsed_seconds"].get<double>(),
+                 trained["env_steps_per_second"].get<double>(),
+                 static_cast<long long>(trained["episodes"].get<int64_t>()));
+    evaluated = RunJsonStep(
+        fmt::format("{} evaluate --model {} --baselines --seed {} --sessions {} --database-url {} "
+                    "--json",
+                    ShellQuoted((bin_dir / "kalshiflow").string()),
+                    trained["model_id"].get<int64_t>(), args.seed, collected.session_id,
+                    ShellQuoted(db_url)),
+        "evaluation");
+    std::fprintf(out,
+                 "  7. evaluation on %lld episodes (one per market, same simulator, net of fees):\n"
+                 "     %-16s %12s %10s %7s %6s %8s\n",
+                 static_cast<long long>(evaluated["episodes"].get<int64_t>()), "policy", "P&L $",
+                 "fees $", "trades", "win", "Sharpe");
+    for (const auto& p : evaluated["policies"]) {
+      std::fprintf(
+          out, "     %-16s %12s %10s %7lld %5.1f%% %8.4f\n", p["policy"].get<std::string>().c_str(),
+          p["total_pnl"].get<std::string>().c_str(), p["total_fees"].get<std::string>().c_str(),
+          static_cast<long long>(p["trades"].get<int64_t>()), 100 * p["win_rate"].get<double>(),
+          p["sharpe"].get<double>());
+    }
+  }
+
+  total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (args.json) {
     nlohmann::json j = {
         {"ok", ok},
@@ -255,6 +339,8 @@ void RunDemo(const DemoArgs& args) {
           {"final_books_equal", verify->final_books_equal},
           {"stored_updates", verify->stored_snapshots + verify->stored_deltas},
           {"recording_updates", verify->recording_updates}}},
+        {"train", trained},
+        {"evaluate", evaluated},
     };
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -306,6 +392,10 @@ void AddDemoCommand(CLI::App& app) {
   cmd->add_option("--duration", args->duration_s, "Stop collecting after S seconds")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--train-steps", args->train_steps,
+                  "PPO env steps on the recorded session, then an evaluation beside the "
+                  "baselines (0: skip)")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   cmd->callback([args] { RunDemo(*args); });
 }

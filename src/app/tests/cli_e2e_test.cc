@@ -51,7 +51,7 @@ TEST_F(CliTest, HelpListsEveryCommand) {
 // The main job: bundled real data -> recording -> local exchange (loopback TLS, signed) ->
 // collector -> SQLite -> integrity check against the recording.
 TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
-  auto r = RunCli("demo --duration 1200 --out-dir " + dir_.string());
+  auto r = RunCli("demo --duration 1200 --train-steps 0 --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("wss://127.0.0.1:"), std::string::npos) << r.output;
@@ -122,7 +122,8 @@ TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
 }
 
 TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
-  auto r = RunCliStdout("demo --json --duration 1200 --out-dir " + dir_.string());
+  auto r =
+      RunCliStdout("demo --json --duration 1200 --train-steps 4096 --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.output;
@@ -136,6 +137,20 @@ TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
   EXPECT_EQ(j["exchange"]["auth_failures"], 0);
   EXPECT_TRUE(j["exchange"]["replay_finished"].get<bool>());
   EXPECT_EQ(j["markets"], 18);
+  // Training on the recorded session, then the model beside the baselines.
+  EXPECT_EQ(j["train"]["timesteps"], 4096);  // two SB3-default rollouts of 2048
+  EXPECT_EQ(j["train"]["algorithm"], "ppo");
+  EXPECT_GT(j["train"]["env_steps_per_second"].get<double>(), 0);
+  const auto& policies = j["evaluate"]["policies"];
+  ASSERT_EQ(policies.size(), 4u);
+  EXPECT_EQ(policies[0]["policy"],
+            "model:" + std::to_string(j["train"]["model_id"].get<int64_t>()));
+  EXPECT_EQ(policies[1]["policy"], "hold");
+  EXPECT_EQ(policies[1]["total_pnl"], "0.000000");
+  EXPECT_EQ(policies[1]["trades"], 0);
+  EXPECT_GT(policies[2]["trades"].get<int64_t>(), 0);  // random trades (and pays fees)
+  EXPECT_NE(policies[2]["total_fees"], "0.000000");
+  EXPECT_EQ(j["evaluate"]["episodes"], 18);  // one per market
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {
