@@ -268,9 +268,10 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
       return core::InvalidArgumentError(
           fmt::format("sqlite cache size {} KiB is negative", options.cache_size_kib));
     }
-    if (options.zstd_level < 1 || options.zstd_level > ZSTD_maxCLevel()) {
-      return core::InvalidArgumentError(
-          fmt::format("zstd level {} outside 1..{}", options.zstd_level, ZSTD_maxCLevel()));
+    if (options.zstd_level < ZSTD_minCLevel() || options.zstd_level > ZSTD_maxCLevel()) {
+      return core::InvalidArgumentError(fmt::format("zstd level {} outside {}..{}",
+                                                    options.zstd_level, ZSTD_minCLevel(),
+                                                    ZSTD_maxCLevel()));
     }
     const bool in_memory = path == ":memory:";
     if (!in_memory) {
