@@ -34,11 +34,22 @@ book::OrderBook MakeBook() {
   return book;
 }
 
+// Collateral is enforced (the default): $1e9 keeps every order affordable, so each op pays for
+// the check and is never refused.
+SimConfig Funded() {
+  SimConfig config;
+  config.initial_cash = core::Money::FromCents(100'000'000'000);
+  return config;
+}
+
 // One marketable IOC order of 10 contracts (alternately buying YES at the ask and selling YES
-// at the bid, so the position opens and nets out), then a mark of the portfolio.
+// at the bid, so the position opens and nets out), then a mark of the portfolio. Argument:
+// 1 = collateral enforced (the default), 0 = off (the difference is the balance check).
 void BM_MarketableOrderAndMark(benchmark::State& state) {
   const book::OrderBook book = MakeBook();
-  MarketSim sim(book);
+  SimConfig config = Funded();
+  config.collateral = state.range(0) != 0 ? CollateralMode::kEnforce : CollateralMode::kOff;
+  MarketSim sim(book, config);
   sim.OnBookUpdate(Timestamp::FromNanos(1));
   const OrderOp buy{OrderOpType::kPlace,      0,
                     core::BookSide::kBid,     Price::FromCents(47),
@@ -57,13 +68,13 @@ void BM_MarketableOrderAndMark(benchmark::State& state) {
   benchmark::DoNotOptimize(value);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_MarketableOrderAndMark);
+BENCHMARK(BM_MarketableOrderAndMark)->Arg(1)->Arg(0);
 
 // The per-step cost with a resting order: a delta at the order's level (alternately -1 / +1
 // contract: the queue model runs every time), OnBookUpdate, then a mark.
 void BM_BookUpdateWithRestingOrderAndMark(benchmark::State& state) {
   book::OrderBook book = MakeBook();
-  MarketSim sim(book);
+  MarketSim sim(book, Funded());
   sim.OnBookUpdate(Timestamp::FromNanos(1));
   // Long 10 YES (a mark to compute), then a bid resting at 0.44 behind 101 contracts.
   sim.Submit({OrderOpType::kPlace, 0, core::BookSide::kBid, Price::FromCents(47),

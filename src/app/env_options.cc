@@ -33,6 +33,9 @@ void AddEnvOptions(CLI::App* cmd, EnvFlags& flags) {
       ->capture_default_str();
   cmd->add_option("--episode-order", flags.episode_order, "random or round_robin")
       ->capture_default_str();
+  cmd->add_option("--collateral", flags.collateral,
+                  "enforce (orders the cash cannot cover are rejected, as Kalshi does) or off")
+      ->capture_default_str();
   cmd->add_option("--fee-type", flags.fee_type,
                   "Series fee type: quadratic, quadratic_with_maker_fees, ...")
       ->capture_default_str();
@@ -68,6 +71,10 @@ env::EnvConfig EnvConfigFromFlagsOrFail(const EnvFlags& flags, const std::string
   auto fees = kalshi::FeeSchedule::Parse(flags.fee_type, "1");
   if (!fees.ok()) fail("--fee-type: " + fees.error().ToString());
   config.fees = *fees;
+  auto collateral = sim::ParseCollateralMode(flags.collateral);
+  if (!collateral)
+    fail(fmt::format("unknown --collateral '{}' (enforce or off)", flags.collateral));
+  config.collateral = *collateral;
   if (auto status = env::Validate(config); !status.ok()) fail(status.ToString());
   return config;
 }

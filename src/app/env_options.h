@@ -21,10 +21,11 @@ struct EnvFlags {
   int64_t max_episode_steps = 0;
   std::string episode_order = "random";
   std::string fee_type = "quadratic";
+  std::string collateral = "enforce";
 };
 
 /// Adds --sessions, --price-strategy, --queue-model, --latency-ms, --price-grid,
-/// --initial-cash, --max-episode-steps, --episode-order, --fee-type to `cmd`.
+/// --initial-cash, --max-episode-steps, --episode-order, --fee-type, --collateral to `cmd`.
 void AddEnvOptions(CLI::App* cmd, EnvFlags& flags);
 
 /// The EnvConfig the flags describe. Throws CommandFailed(2, ...) naming the bad flag.

@@ -62,6 +62,7 @@ sim::SimConfig EnvConfig::ToSimConfig() const {
   config.fees = fees;
   config.balance_precision = balance_precision;
   config.mark_fallback = mark_fallback;
+  config.collateral = collateral;
   config.initial_cash = initial_cash;
   return config;
 }
@@ -107,6 +108,7 @@ nlohmann::json ToJson(const EnvConfig& config) {
   j["fee_multiplier"] = MultiplierText(config.fees.multiplier);
   j["balance_precision"] = std::string(BalancePrecisionName(config.balance_precision));
   j["mark_fallback"] = std::string(sim::MarkFallbackName(config.mark_fallback));
+  j["collateral"] = std::string(sim::CollateralModeName(config.collateral));
   j["initial_cash"] = config.initial_cash.ToString();
   j["max_episode_steps"] = config.max_episode_steps;
   j["episode_order"] = std::string(EpisodeOrderName(config.episode_order));
@@ -177,6 +179,11 @@ core::Result<EnvConfig> EnvConfigFromJson(const nlohmann::json& json) {
       auto fallback = ParseMarkFallback(s);
       if (!fallback) return Bad(fmt::format("mark_fallback '{}' (last_bid or zero)", s));
       config.mark_fallback = *fallback;
+    } else if (key == "collateral") {
+      KF_ASSIGN_OR_RETURN(std::string s, need_string());
+      auto mode = sim::ParseCollateralMode(s);
+      if (!mode) return Bad(fmt::format("collateral '{}' (enforce or off)", s));
+      config.collateral = *mode;
     } else if (key == "initial_cash") {
       KF_ASSIGN_OR_RETURN(std::string s, need_string());
       auto cash = core::Money::Parse(s);

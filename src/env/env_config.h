@@ -69,6 +69,10 @@ struct EnvConfig {
   kalshi::FeeSchedule fees;
   kalshi::BalancePrecision balance_precision = kalshi::BalancePrecision::kCent;
   sim::MarkFallback mark_fallback = sim::MarkFallback::kLastBid;
+  /// sim::SimConfig::collateral (JSON "collateral": "enforce", the default: an order the
+  /// available cash cannot cover is rejected; "off": the unchecked simulator, cash may go
+  /// negative).
+  sim::CollateralMode collateral = sim::CollateralMode::kEnforce;
   /// Cash at the start of every episode (> 0). JSON: a decimal dollar string ("100.000000").
   core::Money initial_cash = kDefaultInitialCash;
 

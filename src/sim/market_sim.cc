@@ -21,6 +21,17 @@ constexpr std::size_t LegIndex(OutcomeSide leg) { return leg == OutcomeSide::kYe
 Count Min(Count a, Count b) { return a < b ? a : b; }
 Count Max(Count a, Count b) { return a < b ? b : a; }
 
+// `count` contracts at `per_contract` dollars each. Exact: every per-contract amount used here
+// is a multiple of $0.0001 (100 Money units), and a Count unit is 1/100 contract.
+Money PerContract(Money per_contract, Count count) {
+  return Money::FromUnits(per_contract.units() * count.units() / Count::kUnitsPerContract);
+}
+
+// `value` rounded toward +infinity to a multiple of `unit`.
+Money CeilTo(Money value, Money unit) { return -kalshi::FloorTo(-value, unit); }
+
+constexpr std::string_view kInsufficientBalanceText = "insufficient_balance";
+
 }  // namespace
 
 std::string_view OrderOpTypeName(OrderOpType type) {
@@ -51,8 +62,34 @@ std::string_view OrderStateName(OrderState state) {
   return "unknown";
 }
 
+std::string_view OrderRejectName(OrderReject reject) {
+  switch (reject) {
+    case OrderReject::kNone:
+      return "none";
+    case OrderReject::kInvalidOrder:
+      return "invalid_order";
+    case OrderReject::kMarketSettled:
+      return "market_settled";
+    case OrderReject::kNoBookSnapshot:
+      return "no_book_snapshot";
+    case OrderReject::kInsufficientBalance:
+      return "insufficient_balance";
+  }
+  return "unknown";
+}
+
 std::string_view MarkFallbackName(MarkFallback fallback) {
   return fallback == MarkFallback::kLastBid ? "last_bid" : "zero";
+}
+
+std::string_view CollateralModeName(CollateralMode mode) {
+  return mode == CollateralMode::kEnforce ? "enforce" : "off";
+}
+
+std::optional<CollateralMode> ParseCollateralMode(std::string_view text) {
+  if (text == "enforce") return CollateralMode::kEnforce;
+  if (text == "off") return CollateralMode::kOff;
+  return std::nullopt;
 }
 
 MarketSim::MarketSim(const book::OrderBook& book, SimConfig config)
@@ -122,11 +159,11 @@ OrderId MarketSim::Submit(const OrderOp& op, Timestamp decision_ts) {
     case OrderOpType::kPlace: {
       id = next_id_++;
       if (settled_) {
-        Reject(id, "market settled");
+        Reject(id, "market settled", OrderReject::kMarketSettled);
         return id;
       }
       if (!op.count.IsPositive() || !ValidOrderPrice(op.price)) {
-        Reject(id, "invalid price or count");
+        Reject(id, "invalid price or count", OrderReject::kInvalidOrder);
         return id;
       }
       SimOrder order;
@@ -206,6 +243,10 @@ std::optional<Price> MarketSim::MarkPrice() const {
 
 Money MarketSim::MarkedValue() const { return portfolio_.ValueAt(MarkPrice().value_or(Price())); }
 
+Money MarketSim::reserved_cash() const {
+  return ReservedWith(nullptr, Price(), Count(), Liquidity::kMaker);
+}
+
 const SimOrder* MarketSim::FindOrder(OrderId id) const {
   for (const SimOrder& order : orders_) {
     if (order.id == id && IsLive(order.state)) return &order;
@@ -280,7 +321,14 @@ void MarketSim::Execute(const PendingOp& pending) {
 void MarketSim::Arrive(SimOrder& order) {
   if (!book_->has_snapshot()) {
     ++counters_.rejected;
-    Finish(order, OrderState::kRejected, "no book snapshot");
+    Finish(order, OrderState::kRejected, "no book snapshot", OrderReject::kNoBookSnapshot);
+    return;
+  }
+  if (!Affordable(order, order.price, order.remaining)) {
+    ++counters_.rejected;
+    ++counters_.insufficient_balance;
+    Finish(order, OrderState::kRejected, kInsufficientBalanceText,
+           OrderReject::kInsufficientBalance);
     return;
   }
   MatchAsTaker(order);
@@ -296,13 +344,23 @@ void MarketSim::Arrive(SimOrder& order) {
 }
 
 void MarketSim::AmendOrder(SimOrder& order, const OrderOp& op) {
-  ++counters_.amends;
   if (order.state == OrderState::kResting && op.price == order.price &&
       op.count <= order.remaining) {
+    ++counters_.amends;
     order.remaining = op.count;  // a decrease at the same price keeps the queue position
     updates_.push_back({order.id, now_, order.state, order.filled, order.remaining, "amend"});
     return;
   }
+  // A resting order's amend is checked now (a pending order is checked on arrival); refused,
+  // the order stays as it was (Kalshi rejects the amend request).
+  if (order.state == OrderState::kResting && !Affordable(order, op.price, op.count)) {
+    ++counters_.rejected;
+    ++counters_.insufficient_balance;
+    updates_.push_back({order.id, now_, order.state, order.filled, order.remaining,
+                        kInsufficientBalanceText, OrderReject::kInsufficientBalance});
+    return;
+  }
+  ++counters_.amends;
   // A new price or a larger size: back of the queue, and it may cross first.
   order.price = op.price;
   order.remaining = op.count;
@@ -429,14 +487,80 @@ void MarketSim::ExecuteFill(SimOrder& order, Count count, Price leg_price, Liqui
   counters_.contracts_traded += count;
 }
 
-void MarketSim::Finish(SimOrder& order, OrderState state, std::string_view reason) {
+void MarketSim::Finish(SimOrder& order, OrderState state, std::string_view reason,
+                       OrderReject reject) {
   order.state = state;
-  updates_.push_back({order.id, now_, state, order.filled, order.remaining, reason});
+  updates_.push_back({order.id, now_, state, order.filled, order.remaining, reason, reject});
 }
 
-void MarketSim::Reject(OrderId id, std::string_view reason) {
+void MarketSim::Reject(OrderId id, std::string_view reason, OrderReject reject) {
   ++counters_.rejected;
-  updates_.push_back({id, now_, OrderState::kRejected, Count(), Count(), reason});
+  updates_.push_back({id, now_, OrderState::kRejected, Count(), Count(), reason, reject});
+}
+
+// ---- collateral -----------------------------------------------------------------------------
+
+bool MarketSim::WouldTake(core::BookSide side, Price yes_price) const {
+  const OutcomeSide opposite = core::Opposite(LegOf(side));
+  const Price min_crossing = LegPrice(side, yes_price).Complement();
+  const auto bids = book_->Bids(opposite);
+  for (std::size_t i = bids.size(); i-- > 0 && bids[i].price >= min_crossing;) {
+    if (bids[i].count > ConsumedAt(opposite, bids[i].price)) return true;
+  }
+  return false;
+}
+
+Money MarketSim::OrderNeed(Price leg_price, Count remaining, Count closing, Liquidity bound,
+                           Money accumulated) const {
+  // Per contract: the price plus the fee of one contract at it (rounded up to $0.0001, so n
+  // whole contracts never pay more than n times it, and a fill at a better price costs less:
+  // x + fee(x) rises with x). A closing contract releases $1, which normally covers it.
+  const Money fee = kalshi::TradeFee(config_.fees, bound, leg_price, Count::FromContracts(1));
+  const Money per_open = Money::FromPrice(leg_price) + fee;
+  const Money per_close = std::max(Money(), per_open - Money::FromPrice(Price::OneDollar()));
+  const Money cost = PerContract(per_open, remaining - closing) + PerContract(per_close, closing);
+  if (!cost.IsPositive()) return Money();
+  // Each fill's balance change is floored to the precision; the order's accumulator holds the
+  // overpayment (< $0.01 between rebates), so the total overpaid from here on is below
+  // $0.01 - acc: in whole units, at most ceil(cost - acc + $0.01 - unit) in all.
+  const Money unit = kalshi::PrecisionUnit(config_.balance_precision);
+  const Money slack = Money::FromCents(1) - unit;
+  return std::max(Money(), CeilTo(cost - accumulated + slack, unit));
+}
+
+Money MarketSim::ReservedWith(const SimOrder* subject, Price price, Count remaining,
+                              Liquidity bound) const {
+  // Resting orders (and the subject: an order arriving or being amended, at its new price and
+  // remaining) hold cash; the contracts held on one leg are closable by the live orders on
+  // the other leg, oldest first (orders_ is in submission order).
+  const Portfolio& p = portfolio_;
+  Money total;
+  for (OutcomeSide leg : {OutcomeSide::kYes, OutcomeSide::kNo}) {
+    Count closable = !p.position().IsZero() && p.held_leg() != leg ? p.held_contracts() : Count();
+    for (const SimOrder& order : orders_) {
+      const bool is_subject = &order == subject;
+      if (LegOf(order.side) != leg || !(is_subject || order.state == OrderState::kResting)) {
+        continue;
+      }
+      const Count rest = is_subject ? remaining : order.remaining;
+      const Count closing = Min(rest, closable);
+      closable -= closing;
+      total +=
+          OrderNeed(LegPrice(order.side, is_subject ? price : order.price), rest, closing,
+                    is_subject ? bound : Liquidity::kMaker, order.fee_accumulator.accumulated());
+    }
+  }
+  return total;
+}
+
+bool MarketSim::Affordable(const SimOrder& order, Price price, Count remaining) const {
+  if (config_.collateral == CollateralMode::kOff) return true;
+  // Whatever crosses the book on arrival may fill as a taker: reserve the taker fee then.
+  const Liquidity bound = WouldTake(order.side, price) ? Liquidity::kTaker : Liquidity::kMaker;
+  const Money after = ReservedWith(&order, price, remaining, bound);
+  if (after <= portfolio_.cash()) return true;
+  // Not covered: still fine when it holds no more than before (a close, a smaller order).
+  return after <= reserved_cash();
 }
 
 void MarketSim::RefreshConsumed() {

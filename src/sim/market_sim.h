@@ -36,6 +36,16 @@ enum class MarkFallback : uint8_t {
 };
 std::string_view MarkFallbackName(MarkFallback fallback);  // "last_bid" / "zero"
 
+/// Whether orders must be covered by the cash (see MarketSim, "Collateral").
+enum class CollateralMode : uint8_t {
+  kEnforce,  // a place/amend the available cash cannot cover is rejected (Kalshi's
+             // `insufficient_balance`). Default.
+  kOff,      // no check: cash may go negative (the simulator before collateral existed)
+};
+std::string_view CollateralModeName(CollateralMode mode);  // "enforce" / "off"
+/// Inverse of CollateralModeName (exact spelling); nullopt otherwise.
+std::optional<CollateralMode> ParseCollateralMode(std::string_view text);
+
 /// Simulator settings. Value type; record it (with QueueModel::ToString()) beside every
 /// training run and evaluation.
 struct SimConfig {
@@ -47,7 +57,10 @@ struct SimConfig {
   kalshi::FeeSchedule fees;
   kalshi::BalancePrecision balance_precision = kalshi::BalancePrecision::kCent;
   MarkFallback mark_fallback = MarkFallback::kLastBid;
+  /// Starting cash. With collateral enforced, only this money (and what trading returns) can
+  /// be spent: the default 0 rejects every order that opens a position.
   core::Money initial_cash;
+  CollateralMode collateral = CollateralMode::kEnforce;
 };
 
 /// A public trade (the `trade` channel), reduced to what the queue model needs.
@@ -85,6 +98,9 @@ struct OrderUpdate {
   core::Count filled;
   core::Count remaining;
   std::string_view reason;  // static text for rejects/cancels ("ioc", "settled", ...), or ""
+  /// Set on a refused op: state kRejected for a place; for an amend refused on arrival
+  /// (kInsufficientBalance) the order's unchanged live state, filled and remaining.
+  OrderReject reject = OrderReject::kNone;
 };
 
 /// A live simulated order (pending or resting).
@@ -117,7 +133,9 @@ struct SimCounters {
   uint64_t orders_placed = 0;
   uint64_t cancels = 0;   // cancel ops that cancelled a live order
   uint64_t amends = 0;    // amend ops applied
-  uint64_t rejected = 0;  // ops refused (unknown or finished order, bad price/count, no book)
+  uint64_t rejected = 0;  // ops refused (unknown or finished order, bad price/count, no book,
+                          // insufficient balance)
+  uint64_t insufficient_balance = 0;  // of `rejected`: places/amends the cash could not cover
   uint64_t taker_fills = 0;
   uint64_t maker_fills = 0;
   core::Count contracts_traded;
@@ -154,6 +172,23 @@ struct SimCounters {
 ///    realized P&L, fees; marked at executable prices: long YES at the best YES bid, long NO
 ///    at the best NO bid (levels fully consumed by us are skipped), else SimConfig::
 ///    mark_fallback; settlement at a known result.
+///  * **Collateral** (SimConfig::collateral, default enforce; Kalshi rejects an order the
+///    account cannot pay for, PROTOCOL §4.5/§4.10 `available_balance_too_low` /
+///    `insufficient_balance`). Every resting order holds cash for what its unfilled remainder
+///    can still cost (reserved_cash()); available_cash() = cash - reserved. An order buying
+///    `R` contracts of a leg at leg price p, of which `c` close held contracts of the other
+///    leg (the held contracts go to the live orders on that leg oldest first), needs
+///        ceil_to_precision((p + F) x (R - c) + max(0, p + F - 1) x c - acc + ($0.01 - unit))
+///    where F = kalshi::TradeFee of one contract at p (the taker rate when the order crosses
+///    the book on arrival or amend, the series' maker rate while it rests), `acc` the order's
+///    fee-accumulator balance and `unit` the balance precision; 0 when nothing opens (a
+///    closing pair releases $1, which covers p + F). A place, or an amend that raises the
+///    total reservation, is checked when it acts (on arrival): rejected as a whole (never
+///    shrunk) with OrderReject::kInsufficientBalance when the total reservation with it
+///    would exceed the cash. Fills turn the reservation into spent cash; cancels, IOC
+///    remainders and settlement release it. For whole-cent prices, whole-contract fills and
+///    cent precision the bound is exact, so cash and available cash never go negative
+///    (tested); see README "Collateral" for the approximations elsewhere.
 ///
 /// Threading: thread-compatible (one thread drives a simulator and its book).
 /// Allocation: steady state does not allocate once the event vectors have grown (call
@@ -176,7 +211,8 @@ class MarketSim {
   /// already is). Returns the new order's id for kPlace (also when it is rejected), the target
   /// id for kCancel/kAmend, or 0 when the target is unknown or finished (counted as rejected).
   /// A kPlace with a price off the book's grid or outside (0, 1), or a count <= 0, is rejected
-  /// at once (an OrderUpdate with state kRejected).
+  /// at once (an OrderUpdate with state kRejected). With collateral enforced, a place or an
+  /// amend the cash cannot cover is refused when it acts (OrderReject::kInsufficientBalance).
   OrderId Submit(const OrderOp& op, core::Timestamp decision_ts);
   /// Submits several ops in order (e.g. an ActionPlan's cancel + place).
   void Submit(std::span<const OrderOp> ops, core::Timestamp decision_ts);
@@ -192,6 +228,11 @@ class MarketSim {
   std::optional<core::Price> MarkPrice() const;
   /// cash + held contracts x MarkPrice(): the marked-to-market portfolio value.
   core::Money MarkedValue() const;
+  /// Cash held for the resting orders (see "Collateral" above), >= 0; computed in both
+  /// collateral modes (only kEnforce acts on it). O(live orders).
+  core::Money reserved_cash() const;
+  /// portfolio().cash() - reserved_cash(): what a new order may spend.
+  core::Money available_cash() const { return portfolio_.cash() - reserved_cash(); }
 
   /// Fills and order updates since the last ClearEvents(), in order.
   std::span<const Fill> fills() const { return fills_; }
@@ -244,8 +285,16 @@ class MarketSim {
   void CheckCrossed(SimOrder& order);
   void ExecuteFill(SimOrder& order, core::Count count, core::Price leg_price,
                    kalshi::Liquidity liquidity);
-  void Finish(SimOrder& order, OrderState state, std::string_view reason);
-  void Reject(OrderId id, std::string_view reason);
+  void Finish(SimOrder& order, OrderState state, std::string_view reason,
+              OrderReject reject = OrderReject::kNone);
+  void Reject(OrderId id, std::string_view reason, OrderReject reject);
+  // Collateral.
+  bool WouldTake(core::BookSide side, core::Price yes_price) const;
+  core::Money OrderNeed(core::Price leg_price, core::Count remaining, core::Count closing,
+                        kalshi::Liquidity bound, core::Money accumulated) const;
+  core::Money ReservedWith(const SimOrder* subject, core::Price price, core::Count remaining,
+                           kalshi::Liquidity bound) const;
+  bool Affordable(const SimOrder& order, core::Price price, core::Count remaining) const;
   void RefreshConsumed();
   void Consume(core::OutcomeSide leg, core::Price price, core::Count amount,
                core::Count level_size);

@@ -67,9 +67,21 @@ enum class OrderState : uint8_t {
   kResting,   // on the book (a GTC remainder)
   kFilled,    // fully filled
   kCanceled,  // cancelled by an op, by IOC, or by settlement
-  kRejected,  // refused on arrival (no book snapshot yet, bad price or count)
+  kRejected,  // refused (bad price or count, no book snapshot yet, insufficient balance)
 };
 std::string_view OrderStateName(OrderState state);
+
+/// Why an order operation was refused (OrderUpdate::reject). Names follow Kalshi's error codes
+/// where one exists (PROTOCOL.md §4.10: `invalid_order`, `insufficient_balance`).
+enum class OrderReject : uint8_t {
+  kNone,                 // not a reject
+  kInvalidOrder,         // price off the grid or outside (0, 1), count <= 0
+  kMarketSettled,        // after MarketSim::Settle
+  kNoBookSnapshot,       // arrived before the book had a snapshot
+  kInsufficientBalance,  // available cash (cash - reservations) cannot cover it (collateral)
+};
+/// "none", "invalid_order", "market_settled", "no_book_snapshot", "insufficient_balance".
+std::string_view OrderRejectName(OrderReject reject);
 /// Pending or resting: the order can still fill or be cancelled/amended.
 constexpr bool IsLive(OrderState state) {
   return state == OrderState::kPending || state == OrderState::kResting;

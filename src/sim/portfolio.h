@@ -28,7 +28,8 @@ struct PositionChange {
 /// contract), and opens the rest on the bought leg.
 ///
 /// Invariant (exact, tested): cash == initial_cash - cost_basis + realized_pnl - fees_paid.
-/// Cash may go negative (the simulator does not check collateral; `risk` does).
+/// The portfolio itself never refuses a fill: cash goes wherever the fills take it. Collateral
+/// (an order the cash cannot cover is rejected) is checked by MarketSim (SimConfig::collateral).
 /// Value type, thread-compatible.
 class Portfolio {
  public:

@@ -21,6 +21,7 @@ TEST(EnvConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.initial_cash.units(), 100'000'000);
   EXPECT_EQ(c.max_episode_steps, 0);
   EXPECT_EQ(c.episode_order, EpisodeOrder::kRandom);
+  EXPECT_EQ(c.collateral, sim::CollateralMode::kEnforce);
   EXPECT_TRUE(Validate(c).ok());
 }
 
@@ -34,6 +35,7 @@ TEST(EnvConfig, JsonRoundTripOfEveryField) {
   c.fees = kalshi::FeeSchedule::Parse("quadratic_with_maker_fees", "0.5").value();
   c.balance_precision = kalshi::BalancePrecision::kCentiCent;
   c.mark_fallback = sim::MarkFallback::kZero;
+  c.collateral = sim::CollateralMode::kOff;
   c.initial_cash = core::Money::Parse("2500.25").value();
   c.max_episode_steps = 4096;
   c.episode_order = EpisodeOrder::kRoundRobin;
@@ -99,6 +101,7 @@ TEST(EnvConfig, ToSimConfigCarriesTheSimulatorFields) {
   EXPECT_EQ(s.mark_fallback, sim::MarkFallback::kZero);
   EXPECT_EQ(s.initial_cash, c.initial_cash);
   EXPECT_EQ(s.fees, c.fees);
+  EXPECT_EQ(s.collateral, sim::CollateralMode::kEnforce);
 }
 
 }  // namespace

@@ -18,6 +18,14 @@
 namespace kalshiflow::rl {
 namespace {
 
+// $1,000 a episode: the simulator enforces collateral, and with the default $100 a handful of
+// early buys exhaust the account before the learner has seen a reversion.
+env::EnvConfig Config() {
+  env::EnvConfig config;
+  config.initial_cash = core::Money::FromCents(100'000);
+  return config;
+}
+
 std::shared_ptr<const env::SessionData> Synthetic(uint64_t seed, int sessions, int points) {
   env::SyntheticMarketOptions options;
   options.seed = seed;
@@ -31,8 +39,7 @@ std::shared_ptr<const env::SessionData> Synthetic(uint64_t seed, int sessions, i
 
 env::EvaluationReport EvaluateOn(std::shared_ptr<const env::SessionData> data,
                                  const env::Policy& policy, const std::string& name) {
-  env::EnvConfig config;
-  auto replay = env::ReplayEnv::Create(std::move(data), config);
+  auto replay = env::ReplayEnv::Create(std::move(data), Config());
   KF_CHECK(replay.ok(), "env: {}", replay.error().ToString());
   env::EvaluateOptions options;
   options.policy_name = name;
@@ -43,7 +50,7 @@ env::EvaluationReport EvaluateOn(std::shared_ptr<const env::SessionData> data,
 }
 
 TEST(LearnSyntheticMarketTest, PpoBeatsHoldAndRandomOutOfSample) {
-  env::EnvConfig config;
+  env::EnvConfig config = Config();
   config.max_episode_steps = 400;  // short episodes: more resets, faster credit assignment
   auto train_env = env::VectorReplayEnv::Create(Synthetic(1, 4, 1500), config, 8);
   ASSERT_TRUE(train_env.ok()) << train_env.error().ToString();
@@ -51,7 +58,7 @@ TEST(LearnSyntheticMarketTest, PpoBeatsHoldAndRandomOutOfSample) {
   TrainerConfig trainer;  // SB3 PPO defaults except the lines below
   trainer.n_steps = 128;
   trainer.batch_size = 256;
-  trainer.seed = 1;
+  trainer.seed = 1;         // seeds 1, 2, 3 earned +$126, +$20, +$84 out of sample (rule: +$661)
   trainer.ent_coef = 0.01;  // keep exploring: HOLD is the first local optimum
   trainer.gamma = 0.95;     // the mean reverts within ~10 points
   trainer.learning_rate = 1e-3;

@@ -6,6 +6,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "sim/actions.h"
@@ -18,7 +19,9 @@ using core::Count;
 using core::Money;
 using core::Price;
 using kalshi::Liquidity;
+using testing::Amend;
 using testing::C;
+using testing::Cancel;
 using testing::Delta;
 using testing::kAsk;
 using testing::kBid;
@@ -26,17 +29,21 @@ using testing::kNo;
 using testing::kYes;
 using testing::M;
 using testing::P;
+using testing::Place;
 using testing::Snapshot;
 using testing::T;
 
-OrderOp Place(core::BookSide side, const char* price, const char* count,
-              TimeInForce tif = TimeInForce::kGoodTillCanceled) {
-  return {OrderOpType::kPlace, 0, side, P(price), C(count), tif};
+// The matching, fee and accounting tests are not about collateral: they start with $1,000
+// (kFunds, far more than any of their orders needs) and assert cash relative to it.
+constexpr Money kFunds = Money::FromCents(100'000);
+SimConfig Funded(SimConfig config = {}) {
+  config.initial_cash = kFunds;
+  return config;
 }
-OrderOp Cancel(OrderId id) { return {OrderOpType::kCancel, id}; }
-OrderOp Amend(OrderId id, core::BookSide side, const char* price, const char* count) {
-  return {OrderOpType::kAmend, id, side, P(price), C(count)};
+Money CashChange(const MarketSim& sim) {
+  return sim.portfolio().cash() - sim.portfolio().initial_cash();
 }
+Money MarkedPnl(const MarketSim& sim) { return sim.MarkedValue() - sim.portfolio().initial_cash(); }
 
 class MarketSimTest : public ::testing::Test {
  protected:
@@ -50,7 +57,7 @@ TEST_F(MarketSimTest, MarketableBuyWalksTheLadderAtMakerPricesAndRestsTheRest) {
   // YES bids 0.44 x20, 0.45 x30; NO bids 0.52 x10, 0.53 x4, 0.54 x3, so YES asks are
   // 0.46 x3, 0.47 x4, 0.48 x10.
   Snapshot(book_, {{"0.44", "20"}, {"0.45", "30"}}, {{"0.52", "10"}, {"0.53", "4"}, {"0.54", "3"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(100));
   const OrderId id = sim.Submit(Place(kBid, "0.47", "10"), T(100));
 
@@ -74,7 +81,7 @@ TEST_F(MarketSimTest, MarketableBuyWalksTheLadderAtMakerPricesAndRestsTheRest) {
   EXPECT_EQ(fills[1].change.cash_change, M("-1.95"));
   EXPECT_EQ(fills[1].position_after, C("7"));
   // VWAP 3.26 / 7; cash -3.39; the 0.48 level is above the limit; 3 rest at 0.47.
-  EXPECT_EQ(sim.portfolio().cash(), M("-3.39"));
+  EXPECT_EQ(CashChange(sim), M("-3.39"));
   EXPECT_EQ(sim.portfolio().cost_basis(), M("3.26"));
   EXPECT_EQ(sim.portfolio().fees_paid(), M("0.13"));
   EXPECT_EQ(sim.portfolio().position(), C("7"));
@@ -94,7 +101,7 @@ TEST_F(MarketSimTest, MarketableBuyWalksTheLadderAtMakerPricesAndRestsTheRest) {
 TEST_F(MarketSimTest, AnAskBuysNoAgainstTheYesBids) {
   // Sell 40 YES @ 0.44 = buy NO @ 0.56: hits YES bids 0.45 x30 then 0.44 x10 (NO @ 0.55, 0.56).
   Snapshot(book_, {{"0.44", "20"}, {"0.45", "30"}}, {{"0.54", "3"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   sim.Submit(Place(kAsk, "0.44", "40", TimeInForce::kImmediateOrCancel), T(1));
   ASSERT_EQ(sim.fills().size(), 2u);
@@ -112,7 +119,7 @@ TEST_F(MarketSimTest, AnAskBuysNoAgainstTheYesBids) {
 
 TEST_F(MarketSimTest, ImmediateOrCancelCancelsTheRest) {
   Snapshot(book_, {{"0.45", "30"}}, {{"0.54", "3"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.46", "10", TimeInForce::kImmediateOrCancel), T(1));
   ASSERT_EQ(sim.fills().size(), 1u);
@@ -131,7 +138,7 @@ TEST_F(MarketSimTest, ImmediateOrCancelCancelsTheRest) {
 
 TEST_F(MarketSimTest, TakenLiquidityStaysTakenUntilTheBookRemovesIt) {
   Snapshot(book_, {{"0.45", "30"}}, {{"0.53", "10"}, {"0.54", "3"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   sim.Submit(Place(kBid, "0.46", "3", TimeInForce::kImmediateOrCancel), T(1));
   ASSERT_EQ(sim.fills().size(), 1u);
@@ -174,7 +181,7 @@ TEST_F(MarketSimTest, OrdersArriveAtTheFirstBookEventAtOrAfterDecisionPlusLatenc
   Snapshot(book_, {{"0.45", "30"}}, {{"0.53", "10"}, {"0.54", "3"}});
   SimConfig config;
   config.latency_ns = 50;
-  MarketSim sim(book_, config);
+  MarketSim sim(book_, Funded(config));
   sim.OnBookUpdate(T(100));
   const OrderId id = sim.Submit(Place(kBid, "0.46", "3", TimeInForce::kImmediateOrCancel), T(100));
   EXPECT_TRUE(sim.fills().empty());
@@ -198,7 +205,7 @@ TEST_F(MarketSimTest, ADecisionAfterTheLastBookEventWaitsForTheNextOne) {
   // No latency, but decided at T(200) while the last book event was T(100): the book at
   // T(200) is not known yet, so the order acts at the next book event.
   Snapshot(book_, {{"0.45", "30"}}, {{"0.53", "10"}, {"0.54", "3"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(100));
   sim.Submit(Place(kBid, "0.46", "3"), T(200));
   EXPECT_TRUE(sim.fills().empty());
@@ -211,7 +218,7 @@ TEST_F(MarketSimTest, LatencyCanMissLiquidityThatLeftMeanwhile) {
   Snapshot(book_, {{"0.45", "30"}}, {{"0.53", "10"}, {"0.54", "3"}});
   SimConfig config;
   config.latency_ns = 50;
-  MarketSim sim(book_, config);
+  MarketSim sim(book_, Funded(config));
   sim.OnBookUpdate(T(100));
   sim.Submit(Place(kBid, "0.46", "3", TimeInForce::kImmediateOrCancel), T(100));
   // The 0.46 ask (NO 0.54) leaves at T(120), before our order arrives at T(150)+.
@@ -225,7 +232,7 @@ TEST_F(MarketSimTest, LatencyCanMissLiquidityThatLeftMeanwhile) {
   // The same decision with no latency fills at once.
   book::OrderBook fast_book("KXTEST-26JAN01-T50", book::PriceGrid::LinearCent());
   Snapshot(fast_book, {{"0.45", "30"}}, {{"0.53", "10"}, {"0.54", "3"}});
-  MarketSim fast(fast_book);
+  MarketSim fast(fast_book, Funded());
   fast.OnBookUpdate(T(100));
   fast.Submit(Place(kBid, "0.46", "3", TimeInForce::kImmediateOrCancel), T(100));
   EXPECT_EQ(fast.fills().size(), 1u);
@@ -235,7 +242,7 @@ TEST_F(MarketSimTest, OpsActInSubmissionOrderAndCancelsInFlightHideTheOrder) {
   Snapshot(book_, {{"0.40", "20"}}, {{"0.55", "10"}});  // YES ask 0.45
   SimConfig config;
   config.latency_ns = 10;
-  MarketSim sim(book_, config);
+  MarketSim sim(book_, Funded(config));
   sim.OnBookUpdate(T(0));
   const OrderId first = sim.Submit(Place(kBid, "0.41", "10"), T(0));
   EXPECT_EQ(sim.Submit(Cancel(first), T(0)), first);
@@ -265,7 +272,7 @@ TEST_F(MarketSimTest, RestingOrderFillsAsMakerWhenTheOppositeSideCrossesIt) {
   SimConfig config;
   config.fees =
       kalshi::FeeSchedule{kalshi::FeeType::kQuadraticWithMakerFees, kalshi::kMultiplierScale};
-  MarketSim sim(book_, config);
+  MarketSim sim(book_, Funded(config));
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.42", "10"), T(1));
   EXPECT_TRUE(sim.fills().empty());
@@ -304,14 +311,14 @@ TEST_F(MarketSimTest, RestingOrderFillsAsMakerWhenTheOppositeSideCrossesIt) {
 
 TEST_F(MarketSimTest, QuadraticSeriesMakersPayNoFee) {
   Snapshot(book_, {{"0.40", "20"}}, {{"0.55", "10"}});
-  MarketSim sim(book_);  // default fee type: quadratic
+  MarketSim sim(book_, Funded());  // default fee type: quadratic
   sim.OnBookUpdate(T(1));
   sim.Submit(Place(kBid, "0.42", "6"), T(1));
   Delta(book_, kNo, "0.58", "6");
   sim.OnBookUpdate(T(2));
   ASSERT_EQ(sim.fills().size(), 1u);
   EXPECT_EQ(sim.fills()[0].fee.net_fee, Money());
-  EXPECT_EQ(sim.portfolio().cash(), M("-2.52"));  // 6 x 0.42, whole cents: no rounding
+  EXPECT_EQ(CashChange(sim), M("-2.52"));  // 6 x 0.42, whole cents: no rounding
 }
 
 TEST_F(MarketSimTest, OneOrdersFeeAccumulatorCarriesFromTakerToMakerFillsOnASubCentGrid) {
@@ -321,7 +328,7 @@ TEST_F(MarketSimTest, OneOrdersFeeAccumulatorCarriesFromTakerToMakerFillsOnASubC
   SimConfig config;
   config.fees =
       kalshi::FeeSchedule{kalshi::FeeType::kQuadraticWithMakerFees, kalshi::kMultiplierScale};
-  MarketSim sim(book, config);
+  MarketSim sim(book, Funded(config));
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.055", "17"), T(1));
   // Taker 7 @ 0.055: fee 0.07 x 7 x 0.055 x 0.945 = 0.02546775 -> 0.0255; -0.385 - 0.0255 =
@@ -344,7 +351,7 @@ TEST_F(MarketSimTest, OneOrdersFeeAccumulatorCarriesFromTakerToMakerFillsOnASubC
   EXPECT_EQ(maker.fee.rebate, M("0.01"));
   EXPECT_EQ(maker.fee.net_fee, Money());
   EXPECT_EQ(maker.change.cash_change, M("-0.55"));
-  EXPECT_EQ(sim.portfolio().cash(), M("-0.97"));
+  EXPECT_EQ(CashChange(sim), M("-0.97"));
   EXPECT_EQ(sim.portfolio().fees_paid(), M("0.035"));
   EXPECT_EQ(sim.portfolio().position(), C("17"));
 }
@@ -352,7 +359,7 @@ TEST_F(MarketSimTest, OneOrdersFeeAccumulatorCarriesFromTakerToMakerFillsOnASubC
 TEST_F(MarketSimTest, CrossingLiquidityServesBetterBidsAndTheQueueAheadFirst) {
   // A momentarily crossed book: YES bid 0.45 x30 stays while a NO bid 0.56 (ask 0.44) shows.
   Snapshot(book_, {{"0.44", "5"}, {"0.45", "30"}}, {{"0.50", "10"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.44", "10"), T(1));  // ahead 5 at 0.44
   EXPECT_EQ(sim.FindOrder(id)->ahead, C("5"));
@@ -375,7 +382,7 @@ TEST_F(MarketSimTest, CrossingLiquidityServesBetterBidsAndTheQueueAheadFirst) {
 TEST_F(MarketSimTest, TradesAtTheLevelAdvanceTheQueueThenFillUs) {
   // YES bid 0.45 x30; we join it: ahead 30.
   Snapshot(book_, {{"0.45", "30"}}, {{"0.53", "10"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.45", "10"), T(1));
   EXPECT_EQ(sim.FindOrder(id)->ahead, C("30"));
@@ -416,7 +423,7 @@ TEST_F(MarketSimTest, UnexplainedDecreasesAreSplitByTheQueueModel) {
     Snapshot(book, {{"0.45", "20"}}, {{"0.53", "10"}});
     SimConfig config;
     config.queue_model = power ? QueueModel::Power(3) : QueueModel::RiskAverse();
-    MarketSim sim(book, config);
+    MarketSim sim(book, Funded(config));
     sim.OnBookUpdate(T(1));
     const OrderId id = sim.Submit(Place(kBid, "0.45", "10"), T(1));  // ahead 20
     Delta(book, kYes, "0.45", "10");                                 // 10 join behind us
@@ -440,7 +447,7 @@ TEST_F(MarketSimTest, UnexplainedDecreasesAreSplitByTheQueueModel) {
 
 TEST_F(MarketSimTest, AmendKeepsPriorityOnlyForASmallerSizeAtTheSamePrice) {
   Snapshot(book_, {{"0.40", "20"}}, {{"0.55", "10"}});  // YES ask 0.45
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   const OrderId id = sim.Submit(Place(kBid, "0.40", "10"), T(1));
   EXPECT_EQ(sim.FindOrder(id)->ahead, C("20"));
@@ -473,21 +480,26 @@ TEST_F(MarketSimTest, AmendKeepsPriorityOnlyForASmallerSizeAtTheSamePrice) {
 }
 
 TEST_F(MarketSimTest, RejectsBadOrdersAndOrdersBeforeASnapshot) {
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   // Off the linear-cent grid, at 0 and 1, zero count: rejected at once.
   EXPECT_NE(sim.Submit(Place(kBid, "0.455", "10"), T(0)), 0u);
   sim.Submit(Place(kBid, "0", "10"), T(0));
   sim.Submit(Place(kBid, "1", "10"), T(0));
   sim.Submit(Place(kBid, "0.45", "0"), T(0));
   EXPECT_EQ(sim.counters().rejected, 4u);
-  for (const OrderUpdate& u : sim.order_updates()) EXPECT_EQ(u.state, OrderState::kRejected);
+  for (const OrderUpdate& u : sim.order_updates()) {
+    EXPECT_EQ(u.state, OrderState::kRejected);
+    EXPECT_EQ(u.reject, OrderReject::kInvalidOrder);
+  }
   // A valid order waits for a book event; the book has no snapshot: rejected on arrival.
   const OrderId id = sim.Submit(Place(kBid, "0.45", "10"), T(0));
   EXPECT_EQ(sim.FindOrder(id)->state, OrderState::kPending);
   sim.OnBookUpdate(T(1));
   EXPECT_EQ(sim.FindOrder(id), nullptr);
   EXPECT_EQ(sim.order_updates().back().state, OrderState::kRejected);
+  EXPECT_EQ(sim.order_updates().back().reject, OrderReject::kNoBookSnapshot);
   EXPECT_EQ(sim.counters().rejected, 5u);
+  EXPECT_EQ(sim.counters().insufficient_balance, 0u);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,7 +509,7 @@ TEST_F(MarketSimTest, SellFromFlatThenFlattenLosesExactlySpreadPlusFees) {
   // The original Python simulator booked ~+$1 per contract of phantom profit here.
   // YES bid 0.45 x50, NO bid 0.53 x50 (YES ask 0.47): spread 0.02.
   Snapshot(book_, {{"0.45", "50"}}, {{"0.53", "50"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
 
   // SELL_YES (aggressive) while flat = ask @ 0.45 = buy 10 NO @ 0.55.
@@ -508,11 +520,11 @@ TEST_F(MarketSimTest, SellFromFlatThenFlattenLosesExactlySpreadPlusFees) {
   ASSERT_EQ(sim.fills().size(), 1u);
   // Fee 0.07 x 10 x 0.55 x 0.45 = 0.17325 -> 0.1733; -5.50 - 0.1733 = -5.6733 -> -5.68.
   EXPECT_EQ(sim.fills()[0].fee.net_fee, M("0.18"));
-  EXPECT_EQ(sim.portfolio().cash(), M("-5.68"));  // paid for NO: no credit for "selling"
+  EXPECT_EQ(CashChange(sim), M("-5.68"));  // paid for NO: no credit for "selling"
   EXPECT_EQ(sim.portfolio().position(), C("-10"));
   // Marked at the NO bid 0.53: -5.68 + 5.30 = -0.38 = -(spread 0.20 + fee 0.18).
   EXPECT_EQ(sim.MarkPrice(), P("0.53"));
-  EXPECT_EQ(sim.MarkedValue(), M("-0.38"));
+  EXPECT_EQ(MarkedPnl(sim), M("-0.38"));
   sim.ClearEvents();
 
   // Flatten with BUY_YES (aggressive) @ 0.47: fee 0.07 x 10 x 0.47 x 0.53 = 0.17437 -> 0.1744;
@@ -526,27 +538,27 @@ TEST_F(MarketSimTest, SellFromFlatThenFlattenLosesExactlySpreadPlusFees) {
   EXPECT_EQ(sim.fills()[0].change.cash_change, M("5.12"));
   EXPECT_EQ(sim.portfolio().position(), Count());
   // Round trip: -5.68 + 5.12 = -0.56 = -(0.47 - 0.45) x 10 - (0.18 + 0.18).
-  EXPECT_EQ(sim.portfolio().cash(), M("-0.56"));
+  EXPECT_EQ(CashChange(sim), M("-0.56"));
   EXPECT_EQ(sim.portfolio().fees_paid(), M("0.36"));
   EXPECT_EQ(sim.portfolio().realized_pnl(), M("-0.20"));
-  EXPECT_EQ(sim.MarkedValue(), M("-0.56"));
-  EXPECT_LT(sim.portfolio().cash(), Money());  // never a gain, let alone ~$1/contract
+  EXPECT_EQ(MarkedPnl(sim), M("-0.56"));
+  EXPECT_LT(CashChange(sim), Money());  // never a gain, let alone ~$1/contract
 }
 
 TEST_F(MarketSimTest, BuyThenSellYesIsTheMirrorRoundTrip) {
   Snapshot(book_, {{"0.45", "50"}}, {{"0.53", "50"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   sim.Submit(PlanAction(Action::kBuyYes, book_, std::nullopt, PriceStrategy::kAggressive).view(),
              T(1));
   // Long YES marks at the YES bid: -4.88 + 10 x 0.45 = -0.38.
   EXPECT_EQ(sim.MarkPrice(), P("0.45"));
-  EXPECT_EQ(sim.MarkedValue(), M("-0.38"));
+  EXPECT_EQ(MarkedPnl(sim), M("-0.38"));
   sim.Submit(PlanAction(Action::kSellYes, book_, std::nullopt, PriceStrategy::kAggressive).view(),
              T(1));
   // -4.88, then -5.68 + 10 = +4.32: -0.56 again.
   EXPECT_EQ(sim.portfolio().position(), Count());
-  EXPECT_EQ(sim.portfolio().cash(), M("-0.56"));
+  EXPECT_EQ(CashChange(sim), M("-0.56"));
 }
 
 TEST_F(MarketSimTest, MarkFallsBackWhenTheHeldSideEmpties) {
@@ -555,7 +567,7 @@ TEST_F(MarketSimTest, MarkFallsBackWhenTheHeldSideEmpties) {
     Snapshot(book, {{"0.45", "50"}}, {{"0.53", "50"}});
     SimConfig config;
     config.mark_fallback = fallback;
-    MarketSim sim(book, config);
+    MarketSim sim(book, Funded(config));
     sim.OnBookUpdate(T(1));
     sim.Submit(Place(kBid, "0.47", "10"), T(1));  // long 10 YES, cash -4.88
     // Every YES bid leaves.
@@ -563,19 +575,19 @@ TEST_F(MarketSimTest, MarkFallsBackWhenTheHeldSideEmpties) {
     sim.OnBookUpdate(T(2));
     const bool last = fallback == MarkFallback::kLastBid;
     EXPECT_EQ(sim.MarkPrice(), last ? P("0.45") : Price()) << MarkFallbackName(fallback);
-    EXPECT_EQ(sim.MarkedValue(), last ? M("-0.38") : M("-4.88"));
+    EXPECT_EQ(MarkedPnl(sim), last ? M("-0.38") : M("-4.88"));
   }
 }
 
 TEST_F(MarketSimTest, SettlementPaysOutAndCancelsOrders) {
   Snapshot(book_, {{"0.45", "50"}}, {{"0.53", "50"}});
-  MarketSim sim(book_);
+  MarketSim sim(book_, Funded());
   sim.OnBookUpdate(T(1));
   sim.Submit(Place(kBid, "0.47", "10"), T(1));  // long 10 YES, cash -4.88
   const OrderId resting = sim.Submit(Place(kAsk, "0.60", "5"), T(1));
   ASSERT_NE(sim.FindOrder(resting), nullptr);
   sim.Settle(Price::OneDollar(), T(9));                  // YES won
-  EXPECT_EQ(sim.portfolio().cash(), M("5.12"));          // -4.88 + 10
+  EXPECT_EQ(CashChange(sim), M("5.12"));                 // -4.88 + 10
   EXPECT_EQ(sim.portfolio().realized_pnl(), M("5.30"));  // 10 - 4.70
   EXPECT_EQ(sim.portfolio().position(), Count());
   EXPECT_EQ(sim.FindOrder(resting), nullptr);
@@ -583,6 +595,7 @@ TEST_F(MarketSimTest, SettlementPaysOutAndCancelsOrders) {
   EXPECT_TRUE(sim.settled());
   sim.Submit(Place(kBid, "0.47", "10"), T(10));
   EXPECT_EQ(sim.order_updates().back().state, OrderState::kRejected);
+  EXPECT_EQ(sim.order_updates().back().reject, OrderReject::kMarketSettled);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,6 +614,7 @@ struct RunResult {
   std::vector<Fill> fills;
   Money cash;
   Count position;
+  uint64_t insufficient_balance = 0;
 };
 
 RunResult Run(const std::vector<Event>& events, const SimConfig& config) {
@@ -630,6 +644,13 @@ RunResult Run(const std::vector<Event>& events, const SimConfig& config) {
     // Invariants after every event.
     const Portfolio& p = sim.portfolio();
     RC_ASSERT(p.cash() == p.initial_cash() - p.cost_basis() + p.realized_pnl() - p.fees_paid());
+    RC_ASSERT(!sim.reserved_cash().IsNegative());
+    if (config.collateral == CollateralMode::kEnforce) {
+      // Whole-cent prices, whole contracts, cent balance: the reservation bound is exact, so
+      // no sequence of fills can spend money the account does not have.
+      RC_ASSERT(!p.cash().IsNegative());
+      RC_ASSERT(!sim.available_cash().IsNegative());
+    }
     for (const SimOrder& o : sim.orders()) {
       RC_ASSERT(!o.remaining.IsNegative());
       RC_ASSERT(!o.ahead.IsNegative());
@@ -648,6 +669,10 @@ RunResult Run(const std::vector<Event>& events, const SimConfig& config) {
     RC_ASSERT(f.fee.net_fee >= Money());
   }
   RC_ASSERT(position == sim.portfolio().position());
+  RC_ASSERT(sim.counters().insufficient_balance <= sim.counters().rejected);
+  if (config.collateral == CollateralMode::kOff)
+    RC_ASSERT(sim.counters().insufficient_balance == 0u);
+  out.insufficient_balance = sim.counters().insufficient_balance;
   out.cash = sim.portfolio().cash();
   out.position = sim.portfolio().position();
   return out;
@@ -669,9 +694,17 @@ RC_GTEST_PROP(MarketSimProperty, InvariantsHoldAndRunsAreDeterministic, ()) {
   SimConfig config;
   config.latency_ns = *rc::gen::inRange<int64_t>(0, 3) * 10;
   config.queue_model = *rc::gen::arbitrary<bool>() ? QueueModel() : QueueModel::RiskAverse();
+  config.fees.type =
+      *rc::gen::element(kalshi::FeeType::kQuadratic, kalshi::FeeType::kQuadraticWithMakerFees,
+                        kalshi::FeeType::kQuadraticWithComboMakerFees);
+  // $0-$30: a few 10-contract orders, so the collateral check binds in most runs.
+  config.initial_cash = Money::FromCents(*rc::gen::inRange<int64_t>(0, 3001));
+  config.collateral = *rc::gen::arbitrary<bool>() ? CollateralMode::kEnforce : CollateralMode::kOff;
   const RunResult a = Run(events, config);
   const RunResult b = Run(events, config);
-  RC_TAG(a.fills.empty() ? "no fills" : "fills");
+  RC_TAG(a.fills.empty() ? "no fills" : "fills", std::string(CollateralModeName(config.collateral)),
+         a.insufficient_balance > 0 ? "cash binds" : "cash ample");
+  RC_ASSERT(a.insufficient_balance == b.insufficient_balance);
   RC_ASSERT(a.cash == b.cash);
   RC_ASSERT(a.position == b.position);
   RC_ASSERT(a.fills.size() == b.fills.size());

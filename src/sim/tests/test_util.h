@@ -1,6 +1,6 @@
-// Short literals and a book fixture for sim tests: P("0.45") is a Price, C("10") a Count,
-// M("1.25") a Money. They crash (KF_CHECK via Result::value) on malformed literals, which is a
-// test-authoring bug.
+// Short literals, a book fixture and order ops for sim tests: P("0.45") is a Price, C("10") a
+// Count, M("1.25") a Money; Place / Cancel / Amend build OrderOps. The literals crash (KF_CHECK
+// via Result::value) on malformed input, which is a test-authoring bug.
 #pragma once
 
 #include <initializer_list>
@@ -11,6 +11,7 @@
 #include "core/fixed_point.h"
 #include "core/market.h"
 #include "core/time.h"
+#include "sim/order.h"
 
 namespace kalshiflow::sim::testing {
 
@@ -47,6 +48,15 @@ inline void Delta(book::OrderBook& book, core::OutcomeSide side, const char* pri
                   const char* delta) {
   const auto r = book.ApplyDelta(side, P(price), C(delta));
   KF_CHECK(r.ok(), "test delta refused");
+}
+
+inline OrderOp Place(core::BookSide side, const char* price, const char* count,
+                     TimeInForce tif = TimeInForce::kGoodTillCanceled) {
+  return {OrderOpType::kPlace, 0, side, P(price), C(count), tif};
+}
+inline OrderOp Cancel(OrderId id) { return {OrderOpType::kCancel, id}; }
+inline OrderOp Amend(OrderId id, core::BookSide side, const char* price, const char* count) {
+  return {OrderOpType::kAmend, id, side, P(price), C(count)};
 }
 
 }  // namespace kalshiflow::sim::testing
