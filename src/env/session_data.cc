@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 #include <variant>
@@ -26,16 +27,47 @@ class SessionBuilder {
     session_.id = id;
   }
 
+  // Time base of data points (ts_ms): the exchange's clock (Kalshi's `ts_ms` of deltas) when
+  // the session's rows carry it, else local receive time. Rows without an exchange time
+  // (snapshots) take their local time shifted by the session's exchange - local offset,
+  // measured at the first row that has both; the result is kept non-decreasing in arrival
+  // order. Why: a recording replayed faster than real time (the demo replays three days in
+  // under a second) keeps its real timing only in the exchange times; live, the two clocks
+  // differ by the network latency. Rows before the first exchange time wait in `pending_`.
   core::Status Add(const storage::ReplayUpdate& update) {
-    const bool is_snapshot = std::holds_alternative<storage::SnapshotRow>(update);
     const core::Timestamp local_ts = storage::UpdateLocalTs(update);
-    if (session_.stats.rows > 0 && local_ts < last_local_ts_) {
+    if (rows_seen_ > 0 && local_ts < last_local_ts_) {
       return core::InvalidArgumentError(fmt::format(
           "session {}: update {} has local time {} before the previous update's {} (updates "
           "must be in arrival order)",
-          session_.id, session_.stats.rows, local_ts.ToIso8601(), last_local_ts_.ToIso8601()));
+          session_.id, rows_seen_, local_ts.ToIso8601(), last_local_ts_.ToIso8601()));
     }
     last_local_ts_ = local_ts;
+    ++rows_seen_;
+    const std::optional<int64_t> exchange_ms = std::visit(
+        [](const auto& row) -> std::optional<int64_t> {
+          return row.exchange_ts_ms && *row.exchange_ts_ms > 0 ? row.exchange_ts_ms : std::nullopt;
+        },
+        update);
+    if (!offset_ms_) {
+      if (!exchange_ms) {
+        pending_.push_back(update);
+        return core::Status::Ok();
+      }
+      offset_ms_ = *exchange_ms - local_ts.millis();
+      session_.stats.exchange_clock = true;
+      for (const auto& waiting : pending_) KF_RETURN_IF_ERROR(Process(waiting, std::nullopt));
+      pending_.clear();
+    }
+    return Process(update, exchange_ms);
+  }
+
+  core::Status Process(const storage::ReplayUpdate& update, std::optional<int64_t> exchange_ms) {
+    const bool is_snapshot = std::holds_alternative<storage::SnapshotRow>(update);
+    const core::Timestamp local_ts = storage::UpdateLocalTs(update);
+    int64_t ts_ms = exchange_ms ? *exchange_ms : local_ts.millis() + offset_ms_.value_or(0);
+    if (session_.stats.rows > 0) ts_ms = std::max(ts_ms, last_ts_ms_);
+    last_ts_ms_ = ts_ms;
     ++session_.stats.rows;
     const std::string& ticker = is_snapshot ? std::get<storage::SnapshotRow>(update).market_ticker
                                             : std::get<storage::DeltaRow>(update).market_ticker;
@@ -79,7 +111,6 @@ class SessionBuilder {
     }
     ++session_.stats.accepted;
 
-    const int64_t ts_ms = local_ts.millis();
     const features::TrackerUpdate tracker_update =
         features::MakeTrackerUpdate(market.index, ts_ms, market.book);
     tracker_updates_.push_back(tracker_update);
@@ -108,6 +139,9 @@ class SessionBuilder {
   }
 
   core::Result<SessionReplay> Finish() && {
+    // No row carried an exchange time: local receive time for the whole session.
+    for (const auto& waiting : pending_) KF_RETURN_IF_ERROR(Process(waiting, std::nullopt));
+    pending_.clear();
     if (session_.stats.rows == 0) {
       return core::FailedPreconditionError(
           fmt::format("session {} has no snapshot or delta rows", session_.id));
@@ -181,6 +215,10 @@ class SessionBuilder {
   std::vector<features::TrackerUpdate> tracker_updates_;
   std::vector<PointRef> point_of_update_;  // per accepted update (tracker order)
   core::Timestamp last_local_ts_;
+  int64_t rows_seen_ = 0;
+  std::optional<int64_t> offset_ms_;  // exchange - local, ms (set at the first exchange time)
+  int64_t last_ts_ms_ = 0;
+  std::vector<storage::ReplayUpdate> pending_;  // rows before the first exchange time
 };
 
 core::Status CheckIds(std::span<const storage::SessionId> ids) {

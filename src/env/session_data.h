@@ -96,6 +96,9 @@ struct SessionStats {
   int64_t skipped_no_snapshot = 0;  // deltas before their market's first snapshot (dropped)
   int64_t skipped_refused = 0;      // other rows the book refused (off-grid, bad size, ...)
   int64_t session_points = 0;       // session-wide data points (all markets)
+  /// Data points are on the exchange's clock (rows carry Kalshi's ts_ms), not local receive
+  /// time (see SessionData::Load).
+  bool exchange_clock = false;
 };
 
 /// One recorded session: its markets (in order of first appearance).
@@ -121,6 +124,9 @@ class SessionData {
   /// Unavailable, DataLoss ...); FailedPrecondition naming the session when it has no
   /// snapshot or delta rows, or no market with a snapshot; InvalidArgument for no ids or a
   /// repeated id. Blocks on the store; call before training.
+  /// Data points are grouped on the exchange's clock (the rows' Kalshi ts_ms) when the rows
+  /// carry it, else on local receive time (SessionStats::exchange_clock says which); see
+  /// session_data.cc. The live actor must time its data points the same way.
   static core::Result<SessionData> Load(storage::Store& store,
                                         std::span<const storage::SessionId> ids,
                                         const LoadOptions& options = {});

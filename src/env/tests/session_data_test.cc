@@ -8,6 +8,7 @@
 #include <map>
 
 #include "book/order_book.h"
+#include "env/synthetic.h"
 #include "env/tests/env_test_util.h"
 #include "features/temporal_tracker.h"
 
@@ -194,6 +195,49 @@ TEST(SessionData, MarketResults) {
   EXPECT_EQ(data->SetMarketResult(6, "KXA", core::Price()).code(), core::StatusCode::kNotFound);
   EXPECT_EQ(data->SetMarketResult(5, "KXA", core::Price::FromUnits(10'001)).code(),
             core::StatusCode::kInvalidArgument);
+}
+
+// A recording replayed faster than real time (the demo: three days in under a second) keeps
+// its timing only in the exchange times: data points follow them, not local receive time.
+TEST(SessionData, DataPointsFollowTheExchangeClockWhenRowsCarryIt) {
+  SyntheticMarketOptions options;
+  options.points = 200;
+  std::vector<storage::ReplayUpdate> real = SyntheticSessionUpdates(1, options);
+  auto reference = SessionData::FromUpdates({{1, real}});
+  ASSERT_TRUE(reference.ok()) << reference.error().ToString();
+  EXPECT_TRUE(reference->sessions()[0].stats.exchange_clock);
+  ASSERT_GE(reference->sessions()[0].markets[0].points.size(),
+            190u);  // ~1.5% of points change nothing
+
+  // Same rows received within 2 ms of local time (1 us apart).
+  std::vector<storage::ReplayUpdate> fast = real;
+  int64_t i = 0;
+  for (auto& u : fast) {
+    std::visit(
+        [&](auto& row) { row.local_ts = core::Timestamp::FromNanos(1'000'000 + 1'000 * i++); }, u);
+  }
+  auto replayed = SessionData::FromUpdates({{1, fast}});
+  ASSERT_TRUE(replayed.ok()) << replayed.error().ToString();
+  const auto& a = reference->sessions()[0].markets[0];
+  const auto& b = replayed->sessions()[0].markets[0];
+  // The opening snapshot has no exchange time; it is timed by the offset measured at the
+  // first delta, which arrived in the same local ms, so it joins that delta's point. Every
+  // later point is the reference's, with the same time and the same updates.
+  ASSERT_EQ(b.points.size(), a.points.size() - 1);
+  for (size_t k = 1; k < b.points.size(); ++k) {
+    EXPECT_EQ(b.points[k].ts_ms, a.points[k + 1].ts_ms) << k;
+    EXPECT_EQ(b.points[k].end, a.points[k + 1].end) << k;
+  }
+  EXPECT_EQ(b.points[0].ts_ms, a.points[1].ts_ms);
+
+  // Without exchange times the local clock is all there is: everything collapses.
+  for (auto& u : fast) {
+    std::visit([](auto& row) { row.exchange_ts_ms.reset(); }, u);
+  }
+  auto local = SessionData::FromUpdates({{1, fast}});
+  ASSERT_TRUE(local.ok()) << local.error().ToString();
+  EXPECT_FALSE(local->sessions()[0].stats.exchange_clock);
+  EXPECT_LE(local->sessions()[0].markets[0].points.size(), 3u);
 }
 
 }  // namespace
