@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/comma_list.h"
 #include "app/commands.h"
 #include "sim/actions.h"
 #include "sim/queue_model.h"
@@ -84,11 +85,7 @@ std::vector<storage::SessionId> ResolveSessionsOrFail(storage::Store& store,
                                                       const std::string& command) {
   std::vector<storage::SessionId> ids;
   if (!sessions.empty()) {
-    size_t start = 0;
-    while (start <= sessions.size()) {
-      size_t end = sessions.find(',', start);
-      if (end == std::string::npos) end = sessions.size();
-      const std::string item = sessions.substr(start, end - start);
+    for (const std::string& item : SplitCommaList(sessions)) {
       if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
           item.size() > 15) {
         throw CommandFailed(2,
@@ -103,8 +100,6 @@ std::vector<storage::SessionId> ResolveSessionsOrFail(storage::Store& store,
             1, fmt::format("{}: session {} holds no order-book snapshots", command, id));
       }
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-      start = end + 1;
-      if (end == sessions.size()) break;
     }
     return ids;
   }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/comma_list.h"
 #include "app/commands.h"
 #include "app/database.h"
 #include "app/model_registry.h"
@@ -115,13 +116,7 @@ void RunSetStatus(const ModelsArgs& args, storage::ModelStatus status, const cha
 
 std::vector<float> ParseObservationOrFail(const std::string& text, size_t expected) {
   std::vector<float> values;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string item = text.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
+  for (const std::string& item : SplitCommaList(text)) {
     char* parse_end = nullptr;
     errno = 0;
     const float v = std::strtof(item.c_str(), &parse_end);
@@ -132,8 +127,6 @@ std::vector<float> ParseObservationOrFail(const std::string& text, size_t expect
                                          values.size(), item));
     }
     values.push_back(v);
-    start = end + 1;
-    if (end == text.size()) break;
   }
   if (values.size() != expected) {
     throw CommandFailed(2, fmt::format("models predict: --obs has {} values; the model's "

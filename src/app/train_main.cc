@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "app/comma_list.h"
 #include "app/commands.h"
 #include "app/database.h"
 #include "app/env_options.h"
@@ -129,19 +130,13 @@ rl::TrainerConfig TrainerConfigOrFail(const TrainArgs& a) {
   if (a.target_kl) c.target_kl = *a.target_kl;
   if (!a.net_arch.empty()) {
     std::vector<int> layers;
-    size_t start = 0;
-    while (start <= a.net_arch.size()) {
-      size_t end = a.net_arch.find(',', start);
-      if (end == std::string::npos) end = a.net_arch.size();
-      const std::string item = a.net_arch.substr(start, end - start);
+    for (const std::string& item : SplitCommaList(a.net_arch)) {
       if (item.empty() || item.size() > 6 ||
           item.find_first_not_of("0123456789") != std::string::npos) {
         throw CommandFailed(
             2, fmt::format("train: --net-arch '{}': '{}' is not a layer width", a.net_arch, item));
       }
       layers.push_back(std::stoi(item));
-      start = end + 1;
-      if (end == a.net_arch.size()) break;
     }
     c.policy.pi_layers = layers;
     c.policy.vf_layers = layers;

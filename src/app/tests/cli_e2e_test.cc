@@ -26,14 +26,7 @@ using testing_cli::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("kalshiflow_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = testing_cli::FreshTestDir("kalshiflow_cli_"); }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };

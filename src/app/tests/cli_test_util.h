@@ -2,10 +2,13 @@
 // definition of each test target) with arguments and capture its output and exit code.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -51,6 +54,18 @@ inline nlohmann::json JsonOf(const std::string& output) {
   const auto end = output.rfind('}');
   if (begin == std::string::npos || end == std::string::npos) return nullptr;
   return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
+}
+
+// A fresh, empty directory for the running test: <tmp>/<prefix><test name>_<pid> (unique per
+// test and process, so parallel CTest runs never share one). The caller removes it.
+inline std::filesystem::path FreshTestDir(const std::string& prefix) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+       std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 }  // namespace kalshiflow::testing_cli

@@ -26,12 +26,7 @@ fs::path SharedDir() {
 class ModelsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("kalshiflow_models_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing_cli::FreshTestDir("kalshiflow_models_");
     db_ = " --database-url sqlite://" + (dir_ / "kf.db").string();
     zip_ = (SharedDir() / "data/kalshiflow/models/session32_final.zip").string();
   }

@@ -23,12 +23,7 @@ using testing_cli::RunCliStdout;
 class TrainCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("kalshiflow_train_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing_cli::FreshTestDir("kalshiflow_train_");
     db_ = " --database-url sqlite://" + (dir_ / "kf.db").string();
     auto store = storage::testing::OpenOrDie((dir_ / "kf.db").string());
     for (int k = 0; k < 2; ++k) {
