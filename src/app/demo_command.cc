@@ -176,9 +176,9 @@ void RunDemo(const DemoArgs& args) {
     KF_ASSIGN_OR_RETURN(
         auto auth, kalshi::auth::MakeAuthHeaders(key_id, *signer_ptr, core::RealClock::Instance(),
                                                  method, path));
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [n, v] : auth.List()) out.emplace_back(n, v);
-    return out;
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [n, v] : auth.List()) headers.emplace_back(n, v);
+    return headers;
   };
   auto rest = net::HttpsClient::Create(std::move(http));
   if (!rest.ok()) throw CommandFailed(1, "demo: " + rest.error().ToString());

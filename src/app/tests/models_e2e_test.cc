@@ -66,7 +66,7 @@ TEST_F(ModelsCliTest, ImportsTheRealSb3ModelAndPredictsLikeTheIndependentComputa
     std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
     obs += buf;
   }
-  for (const std::string ref : {std::to_string(id), std::string("s32"), std::string("s32@1")}) {
+  for (const std::string& ref : {std::to_string(id), std::string("s32"), std::string("s32@1")}) {
     auto p = RunCliStdout("models predict " + ref + " --obs " + obs + " --json" + db_);
     ASSERT_EQ(p.exit_code, 0) << ref;
     const auto pj = JsonOf(p.output);
