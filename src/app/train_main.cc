@@ -64,6 +64,7 @@ struct TrainArgs {
   std::string activation;   // tanh | relu
   std::string lr_schedule;  // constant | linear
   int torch_threads = 1;
+  std::string gradient_engine = "native";  // native | autograd
 };
 
 double Finite(double v) { return std::isfinite(v) ? v : 0.0; }
@@ -163,6 +164,8 @@ rl::TrainerConfig TrainerConfigOrFail(const TrainArgs& a) {
   }
   c.seed = a.seed;
   c.torch_threads = a.torch_threads;
+  c.gradient_engine =
+      a.gradient_engine == "autograd" ? rl::GradientEngine::kAutograd : rl::GradientEngine::kNative;
   if (auto error = rl::Validate(c)) throw CommandFailed(2, "train: " + error->ToString());
   return c;
 }
@@ -340,6 +343,10 @@ int main(int argc, char** argv) {
   app.add_option("--net-arch", args.net_arch, "Hidden layer widths of both trunks (64,64)");
   app.add_option("--activation", args.activation, "tanh (default) or relu");
   app.add_option("--torch-threads", args.torch_threads, "LibTorch threads")->capture_default_str();
+  app.add_option("--gradient-engine", args.gradient_engine,
+                 "native (hand-written backward pass, checked against LibTorch) or autograd")
+      ->check(CLI::IsMember({"native", "autograd"}))
+      ->capture_default_str();
   kalshiflow::app::AddEnvOptions(&app, args.env);
   try {
     app.parse(argc, argv);

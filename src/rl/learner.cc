@@ -16,6 +16,7 @@
 #include <numeric>
 
 #include "core/check.h"
+#include "rl/native_network.h"
 
 namespace kalshiflow::rl {
 namespace {
@@ -195,6 +196,141 @@ struct Learner::Impl {
   torch::Tensor flat_grad;
   std::unique_ptr<torch::optim::Optimizer> optimizer;  // over {flat}
   double lr = 0;
+  // The native gradient engine (config.gradient_engine == kNative): reads `flat` and writes
+  // `flat_grad` directly; null for kAutograd.
+  std::unique_ptr<NativeActorCritic> native;
+  // Native Update scratch: the rollout in SB3's flatten order and one gathered minibatch.
+  struct Columns {
+    std::vector<float> obs, old_values, old_log_probs, advantages, returns;
+    std::vector<int32_t> actions;
+    void Resize(size_t n, size_t obs_size) {
+      obs.resize(n * obs_size);
+      old_values.resize(n);
+      old_log_probs.resize(n);
+      advantages.resize(n);
+      returns.resize(n);
+      actions.resize(n);
+    }
+    MinibatchView View(int n) const {
+      return {n,
+              obs.data(),
+              actions.data(),
+              old_values.data(),
+              old_log_probs.data(),
+              advantages.data(),
+              returns.data()};
+    }
+  };
+  Columns rollout, minibatch;
+
+  float* Params() { return flat.data_ptr<float>(); }
+
+  // The buffer in SB3's flatten order (k = env * n_steps + step) into `rollout`.
+  void FlattenColumns(const RolloutBuffer& buffer) {
+    const size_t steps = static_cast<size_t>(buffer.n_steps());
+    const size_t envs = static_cast<size_t>(buffer.n_envs());
+    const size_t d = static_cast<size_t>(obs_size);
+    rollout.Resize(steps * envs, d);
+    for (size_t e = 0; e < envs; ++e) {
+      for (size_t t = 0; t < steps; ++t) {
+        const size_t k = e * steps + t, src = t * envs + e;
+        std::memcpy(rollout.obs.data() + k * d, buffer.observations().data() + src * d,
+                    d * sizeof(float));
+        rollout.actions[k] = buffer.actions()[src];
+        rollout.old_values[k] = buffer.values()[src];
+        rollout.old_log_probs[k] = buffer.log_probs()[src];
+        rollout.advantages[k] = buffer.advantages()[src];
+        rollout.returns[k] = buffer.returns()[src];
+      }
+    }
+  }
+
+  // Rows index[0..length) of `rollout` into `minibatch`.
+  void GatherMinibatch(const int64_t* index, int64_t length) {
+    const size_t d = static_cast<size_t>(obs_size);
+    minibatch.Resize(static_cast<size_t>(length), d);
+    for (int64_t i = 0; i < length; ++i) {
+      const size_t k = static_cast<size_t>(index[i]), m = static_cast<size_t>(i);
+      std::memcpy(minibatch.obs.data() + m * d, rollout.obs.data() + k * d, d * sizeof(float));
+      minibatch.actions[m] = rollout.actions[k];
+      minibatch.old_values[m] = rollout.old_values[k];
+      minibatch.old_log_probs[m] = rollout.old_log_probs[k];
+      minibatch.advantages[m] = rollout.advantages[k];
+      minibatch.returns[m] = rollout.returns[k];
+    }
+  }
+
+  // The native layout must be exactly where FlattenParameters put each parameter.
+  void CheckNativeLayout() const {
+    const NetworkLayout& l = native->layout();
+    std::vector<LinearSlice> order = l.policy_trunk;
+    order.insert(order.end(), l.value_trunk.begin(), l.value_trunk.end());
+    order.push_back(l.action_head);
+    order.push_back(l.value_head);
+    KF_CHECK(params.size() == 2 * order.size(), "native layout has {} tensors, the module {}",
+             2 * order.size(), params.size());
+    int64_t offset = 0;
+    for (size_t k = 0; k < order.size(); ++k) {
+      const LinearSlice& s = order[k];
+      KF_CHECK(s.weight == offset && params[2 * k].numel() == int64_t{s.in} * s.out &&
+                   s.bias == offset + params[2 * k].numel() && params[2 * k + 1].numel() == s.out,
+               "native layout differs from the module at layer {}", k);
+      offset = s.bias + s.out;
+    }
+    KF_CHECK(offset == flat.numel(), "native layout covers {} of {} parameters", offset,
+             flat.numel());
+  }
+
+  void CheckBatch(const Batch& b) const {
+    const int64_t n = b.size;
+    KF_CHECK(n >= 1, "empty batch");
+    KF_CHECK(b.observations.size() == static_cast<size_t>(n) * obs_size &&
+                 b.actions.size() == static_cast<size_t>(n) &&
+                 b.old_values.size() == static_cast<size_t>(n) &&
+                 b.old_log_probs.size() == static_cast<size_t>(n) &&
+                 b.advantages.size() == static_cast<size_t>(n) &&
+                 b.returns.size() == static_cast<size_t>(n),
+             "Batch arrays do not match size {} (observation size {})", n, obs_size);
+    for (int32_t a : b.actions) {
+      KF_CHECK(a >= 0 && a < num_actions, "action {} outside [0, {})", a, num_actions);
+    }
+  }
+
+  static MinibatchView ViewOf(const Batch& b) {
+    return {b.size,
+            b.observations.data(),
+            b.actions.data(),
+            b.old_values.data(),
+            b.old_log_probs.data(),
+            b.advantages.data(),
+            b.returns.data()};
+  }
+
+  static LossReport ToReport(const NativeLoss& l) {
+    LossReport r;
+    r.policy_loss = l.policy_loss;
+    r.value_loss = l.value_loss;
+    r.entropy_loss = l.entropy_loss;
+    r.loss = l.loss;
+    r.approx_kl = l.approx_kl;
+    r.clip_fraction = l.clip_fraction;
+    return r;
+  }
+
+  // The native minibatch loss; with `step`, also its gradient into flat_grad, clipping and
+  // the optimiser step (returns the pre-clip norm in *grad_norm).
+  NativeLoss NativeLossAndStep(const MinibatchView& view, bool step, double* grad_norm,
+                               float* advantages_used) {
+    NativeLoss l;
+    if (!step) return native->LossAndGradient(Params(), view, config, nullptr, advantages_used);
+    {
+      torch::NoGradGuard no_grad;
+      l = native->LossAndGradient(Params(), view, config, flat_grad.data_ptr<float>(),
+                                  advantages_used);
+    }
+    *grad_norm = ClipAndStep();
+    return l;
+  }
 
   void FlattenParameters() {
     torch::NoGradGuard no_grad;
@@ -218,18 +354,8 @@ struct Learner::Impl {
   bool IsPpo() const { return config.algorithm == Algorithm::kPpo; }
 
   BatchTensors ToTensors(const Batch& b) const {
+    CheckBatch(b);
     const int64_t n = b.size;
-    KF_CHECK(n >= 1, "empty batch");
-    KF_CHECK(b.observations.size() == static_cast<size_t>(n) * obs_size &&
-                 b.actions.size() == static_cast<size_t>(n) &&
-                 b.old_values.size() == static_cast<size_t>(n) &&
-                 b.old_log_probs.size() == static_cast<size_t>(n) &&
-                 b.advantages.size() == static_cast<size_t>(n) &&
-                 b.returns.size() == static_cast<size_t>(n),
-             "Batch arrays do not match size {} (observation size {})", n, obs_size);
-    for (int32_t a : b.actions) {
-      KF_CHECK(a >= 0 && a < num_actions, "action {} outside [0, {})", a, num_actions);
-    }
     return {FloatTensor(b.observations.data(), {n, obs_size}),
             ActionTensor(b.actions.data(), n),
             FloatTensor(b.old_values.data(), {n}),
@@ -299,6 +425,11 @@ struct Learner::Impl {
   double Step(const torch::Tensor& loss) {
     flat_grad.zero_();
     loss.backward();
+    return ClipAndStep();
+  }
+
+  // Clipping and the optimiser step on the gradient held in flat_grad.
+  double ClipAndStep() {
     const double norm = GradNorm();
     if (config.max_grad_norm) {
       const double coef = *config.max_grad_norm / (norm + 1e-6);
@@ -366,6 +497,11 @@ core::Result<std::unique_ptr<Learner>> Learner::Create(int observation_size, int
     if (config.policy.ortho_init) impl->net->OrthoInit();
     impl->params = impl->net->parameters();
     impl->FlattenParameters();
+    if (config.gradient_engine == GradientEngine::kNative) {
+      impl->native = std::make_unique<NativeActorCritic>(
+          NetworkLayout::For(observation_size, num_actions, config.policy));
+      impl->CheckNativeLayout();
+    }
     const std::vector<torch::Tensor> optimised{impl->flat};
     const bool rms_prop = config.algorithm == Algorithm::kA2c && config.use_rms_prop;
     if (rms_prop) {
@@ -410,6 +546,11 @@ void Learner::Predict(std::span<const float> observations, std::span<float> log_
   KF_CHECK(log_probs.size() == static_cast<size_t>(n) * impl_->num_actions &&
                values.size() == static_cast<size_t>(n),
            "Predict: output sizes do not match {} rows", n);
+  if (impl_->native) {
+    impl_->native->Predict(impl_->Params(), observations.data(), static_cast<int>(n),
+                           log_probs.data(), values.data());
+    return;
+  }
   torch::InferenceMode guard;
   torch::Tensor x = torch::from_blob(const_cast<float*>(observations.data()), {n, impl_->obs_size},
                                      torch::kFloat);
@@ -426,6 +567,11 @@ void Learner::PredictValues(std::span<const float> observations, std::span<float
            "PredictValues: {} floats for {} values", observations.size(), values.size());
   const int64_t n = static_cast<int64_t>(values.size());
   if (n == 0) return;
+  if (impl_->native) {
+    impl_->native->PredictValues(impl_->Params(), observations.data(), static_cast<int>(n),
+                                 values.data());
+    return;
+  }
   torch::InferenceMode guard;
   torch::Tensor x = torch::from_blob(const_cast<float*>(observations.data()), {n, impl_->obs_size},
                                      torch::kFloat);
@@ -434,18 +580,52 @@ void Learner::PredictValues(std::span<const float> observations, std::span<float
 }
 
 LossReport Learner::EvaluateLoss(const Batch& batch) {
+  if (impl_->native) {
+    impl_->CheckBatch(batch);
+    std::vector<float> advantages(static_cast<size_t>(batch.size));
+    LossReport r = Impl::ToReport(
+        impl_->NativeLossAndStep(Impl::ViewOf(batch), /*step=*/false, nullptr, advantages.data()));
+    r.advantages_used = std::move(advantages);
+    return r;
+  }
   BatchTensors b = impl_->ToTensors(batch);
   torch::NoGradGuard no_grad;
   return ToReport(impl_->ComputeLosses(b), /*with_advantages=*/true);
 }
 
 StepReport Learner::TrainStep(const Batch& batch) {
+  if (impl_->native) {
+    impl_->CheckBatch(batch);
+    StepReport r;
+    std::vector<float> advantages(static_cast<size_t>(batch.size));
+    r.losses = Impl::ToReport(impl_->NativeLossAndStep(Impl::ViewOf(batch), /*step=*/true,
+                                                       &r.grad_norm, advantages.data()));
+    r.losses.advantages_used = std::move(advantages);
+    return r;
+  }
   BatchTensors b = impl_->ToTensors(batch);
   LossTensors l = impl_->ComputeLosses(b);
   StepReport r;
   r.grad_norm = impl_->Step(l.loss);
   r.losses = ToReport(l, /*with_advantages=*/true);
   return r;
+}
+
+std::vector<float> Learner::ComputeGradient(const Batch& batch) {
+  Impl& im = *impl_;
+  if (im.native) {
+    im.CheckBatch(batch);
+    torch::NoGradGuard no_grad;
+    im.native->LossAndGradient(im.Params(), Impl::ViewOf(batch), im.config,
+                               im.flat_grad.data_ptr<float>(), nullptr);
+  } else {
+    BatchTensors b = im.ToTensors(batch);
+    LossTensors l = im.ComputeLosses(b);
+    im.flat_grad.zero_();
+    l.loss.backward();
+  }
+  const float* g = im.flat_grad.data_ptr<float>();
+  return std::vector<float>(g, g + im.flat_grad.numel());
 }
 
 double Learner::GradNorm() const { return impl_->GradNorm(); }
@@ -462,30 +642,77 @@ UpdateStats Learner::Update(const RolloutBuffer& buffer, core::Rng& shuffle_rng,
       c.lr_schedule == LrSchedule::kLinear ? c.learning_rate * progress_remaining : c.learning_rate;
   im.SetLr(lr);
   s.learning_rate = lr;
-
-  const BatchTensors all = im.Flatten(buffer);
-  const int64_t total = all.advantages.size(0);
-
   std::vector<double> pg_losses, value_losses, entropy_losses, clip_fractions, kls;
   double grad_norm_sum = 0;
-  // Returns approx_kl.
-  auto record = [&](const LossTensors& l) {
-    const std::array<double, 6> v = Scalars(l);
-    pg_losses.push_back(v[0]);
-    value_losses.push_back(v[1]);
-    entropy_losses.push_back(v[2]);
-    s.loss = v[3];
+  // Records one minibatch's loss terms; returns its approx_kl.
+  auto record = [&](const NativeLoss& l) {
+    pg_losses.push_back(l.policy_loss);
+    value_losses.push_back(l.value_loss);
+    entropy_losses.push_back(l.entropy_loss);
+    s.loss = l.loss;
     if (im.IsPpo()) {
-      clip_fractions.push_back(v[5]);
-      kls.push_back(v[4]);
+      clip_fractions.push_back(l.clip_fraction);
+      kls.push_back(l.approx_kl);
     }
-    return v[4];
+    return l.approx_kl;
   };
-  auto step = [&](const LossTensors& l) {
-    const double norm = im.Step(l.loss);
+  auto count_step = [&](double norm) {
     grad_norm_sum += norm;
     s.grad_norm_max = std::max(s.grad_norm_max, norm);
     ++s.gradient_steps;
+  };
+  auto scalars = [](const LossTensors& l) {
+    const std::array<double, 6> v = Scalars(l);
+    NativeLoss r;
+    r.policy_loss = v[0];
+    r.value_loss = v[1];
+    r.entropy_loss = v[2];
+    r.loss = v[3];
+    r.approx_kl = v[4];
+    r.clip_fraction = v[5];
+    return r;
+  };
+
+  // The rollout in SB3's flatten order (k = env * n_steps + step): tensors for autograd,
+  // plain columns for the native engine.
+  const int64_t total = static_cast<int64_t>(buffer.n_steps()) * buffer.n_envs();
+  BatchTensors all;
+  if (im.native) {
+    im.FlattenColumns(buffer);
+  } else {
+    all = im.Flatten(buffer);
+  }
+  // One minibatch of the given rollout indices: loss (and, unless the KL target stops the
+  // epochs first, a step). Returns false when target_kl stopped training.
+  auto minibatch = [&](const int64_t* index, int64_t length) {
+    NativeLoss l;
+    LossTensors lt;
+    if (im.native) {
+      // Loss and gradient in one pass; the gradient is simply not used if target_kl stops.
+      im.GatherMinibatch(index, length);
+      torch::NoGradGuard no_grad;
+      l = im.native->LossAndGradient(im.Params(), im.minibatch.View(static_cast<int>(length)), c,
+                                     im.flat_grad.data_ptr<float>(), nullptr);
+    } else {
+      const BatchTensors mb =
+          length == total && index == nullptr
+              ? all
+              : all.Select(torch::from_blob(const_cast<int64_t*>(index), {length}, torch::kLong));
+      lt = im.ComputeLosses(mb);
+      l = scalars(lt);
+    }
+    const double kl = record(l);
+    if (im.IsPpo() && c.target_kl && kl > 1.5 * *c.target_kl) {
+      s.early_stopped = true;
+      return false;
+    }
+    if (im.native) {
+      torch::NoGradGuard no_grad;
+      count_step(im.ClipAndStep());
+    } else {
+      count_step(im.Step(lt.loss));
+    }
+    return true;
   };
 
   if (im.IsPpo()) {
@@ -501,25 +728,15 @@ UpdateStats Learner::Update(const RolloutBuffer& buffer, core::Rng& shuffle_rng,
         std::swap(perm[static_cast<size_t>(i)],
                   perm[static_cast<size_t>(shuffle_rng.UniformInt(0, i))]);
       }
-      const BatchTensors shuffled =
-          all.Select(torch::from_blob(perm.data(), {total}, torch::kLong));
-      for (int64_t start = 0; start < total; start += batch_size) {
-        const BatchTensors mb = shuffled.Slice(start, std::min(batch_size, total - start));
-        LossTensors l = im.ComputeLosses(mb);
-        const double kl = record(l);
-        if (c.target_kl && kl > 1.5 * *c.target_kl) {
-          continue_training = false;
-          s.early_stopped = true;
-          break;
-        }
-        step(l);
+      for (int64_t start = 0; start < total && continue_training; start += batch_size) {
+        continue_training = minibatch(perm.data() + start, std::min(batch_size, total - start));
       }
     }
   } else {
     ++s.epochs;
-    LossTensors l = im.ComputeLosses(all);
-    record(l);
-    step(l);
+    std::vector<int64_t> identity(static_cast<size_t>(total));
+    std::iota(identity.begin(), identity.end(), int64_t{0});
+    minibatch(im.native ? identity.data() : nullptr, total);
   }
 
   auto mean = [](const std::vector<double>& v) {

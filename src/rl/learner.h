@@ -22,6 +22,12 @@
 //   loss = policy_loss + ent_coef * entropy_loss + vf_coef * value_loss
 // then backward, clip_grad_norm_(max_grad_norm), optimiser step.
 //
+// Gradient engines (TrainerConfig::gradient_engine): kNative (default) computes the forward
+// pass, the losses and the gradient by hand over the flat parameter vector
+// (rl/native_network.h; equal to autograd within 1e-5 of the largest gradient entry, tested)
+// and is also used for Predict/PredictValues; kAutograd builds the LibTorch graph. Either way
+// LibTorch holds the parameters, initialises them and runs the optimiser and the clipping.
+//
 // Threading: one thread at a time. Create() sets process-global LibTorch state
 // (torch::manual_seed(config.seed), intra-op threads = config.torch_threads, and OpenBLAS's
 // thread count when OpenBLAS is the BLAS), so do not run two learners concurrently.
@@ -114,6 +120,10 @@ class Learner {
   LossReport EvaluateLoss(const Batch& batch);
   /// One optimiser step on `batch` (loss, backward, clipping, step) at the current rate.
   StepReport TrainStep(const Batch& batch);
+  /// d loss / d parameters for `batch` under the current parameters, flat in
+  /// ExportParameters() order, before clipping; no parameter or optimiser change. (Tests
+  /// compare the gradient engines with it.)
+  std::vector<float> ComputeGradient(const Batch& batch);
   /// Global L2 norm of the gradients currently held (after the last step's clipping).
   double GradNorm() const;
 

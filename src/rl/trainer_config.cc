@@ -29,6 +29,16 @@ std::string_view ActivationName(Activation a) {
   return "?";
 }
 
+std::string_view GradientEngineName(GradientEngine e) {
+  switch (e) {
+    case GradientEngine::kNative:
+      return "native";
+    case GradientEngine::kAutograd:
+      return "autograd";
+  }
+  return "?";
+}
+
 std::string_view LrScheduleName(LrSchedule s) {
   switch (s) {
     case LrSchedule::kConstant:
@@ -206,6 +216,7 @@ nlohmann::json ToJson(const TrainerConfig& c) {
   }
   j["seed"] = c.seed;
   j["torch_threads"] = c.torch_threads;
+  j["gradient_engine"] = GradientEngineName(c.gradient_engine);
   j["stats_window_size"] = c.stats_window_size;
   j["policy"] = json{{"net_arch", json{{"pi", c.policy.pi_layers}, {"vf", c.policy.vf_layers}}},
                      {"activation", ActivationName(c.policy.activation)},
@@ -390,6 +401,19 @@ std::optional<ConfigError> ReadInto(const Json& j, TrainerConfig* c) {
       c->seed = value.get<uint64_t>();
     } else if (key == "torch_threads") {
       KF_RL_CHECK(ReadInt(value, k, &c->torch_threads));
+    } else if (key == "gradient_engine") {
+      if (!value.is_string()) {
+        return MakeError(ConfigErrorKind::kWrongType, key, "expected a string");
+      }
+      const auto s = value.get<std::string>();
+      if (s == "native") {
+        c->gradient_engine = GradientEngine::kNative;
+      } else if (s == "autograd") {
+        c->gradient_engine = GradientEngine::kAutograd;
+      } else {
+        return MakeError(ConfigErrorKind::kUnknownValue, key,
+                         fmt::format("expected native or autograd, got '{}'", s));
+      }
     } else if (key == "stats_window_size") {
       KF_RL_CHECK(ReadInt(value, k, &c->stats_window_size));
     } else if (key == "policy") {

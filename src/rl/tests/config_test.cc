@@ -189,20 +189,11 @@ TEST(TrainerConfigTest, JsonCarriesOnlyTheChosenAlgorithmsKeys) {
   const json a2c_json = ToJson(TrainerConfig::A2cDefaults());
   for (const auto& [k, v] : ppo_json.items()) ppo_keys.insert(k);
   for (const auto& [k, v] : a2c_json.items()) a2c_keys.insert(k);
-  const std::set<std::string> common = {"algorithm",
-                                        "learning_rate",
-                                        "lr_schedule",
-                                        "n_steps",
-                                        "gamma",
-                                        "gae_lambda",
-                                        "ent_coef",
-                                        "vf_coef",
-                                        "normalize_advantage",
-                                        "max_grad_norm",
-                                        "adam_eps",
-                                        "seed",
-                                        "torch_threads",
-                                        "stats_window_size",
+  const std::set<std::string> common = {"algorithm",     "learning_rate",   "lr_schedule",
+                                        "n_steps",       "gamma",           "gae_lambda",
+                                        "ent_coef",      "vf_coef",         "normalize_advantage",
+                                        "max_grad_norm", "adam_eps",        "seed",
+                                        "torch_threads", "gradient_engine", "stats_window_size",
                                         "policy"};
   std::set<std::string> ppo = common, a2c = common;
   ppo.insert({"batch_size", "n_epochs", "clip_range", "clip_range_vf", "target_kl"});
@@ -213,6 +204,19 @@ TEST(TrainerConfigTest, JsonCarriesOnlyTheChosenAlgorithmsKeys) {
   EXPECT_TRUE(p["clip_range_vf"].is_null());
   EXPECT_EQ(p["policy"]["net_arch"]["pi"], json::array({64, 64}));
   EXPECT_EQ(p["policy"]["activation"], "tanh");
+  EXPECT_EQ(p["gradient_engine"], "native");
+}
+
+TEST(TrainerConfigTest, GradientEngineRoundTripsAndUnknownSpellingsAreRefused) {
+  TrainerConfig c;
+  c.gradient_engine = GradientEngine::kAutograd;
+  const auto back = TrainerConfigFromJson(ToJson(c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->gradient_engine, GradientEngine::kAutograd);
+  const auto bad = TrainerConfigFromJson(json{{"gradient_engine", "cuda"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ConfigErrorKind::kUnknownValue);
+  EXPECT_EQ(bad.error().field, "gradient_engine");
 }
 
 TEST(TrainerConfigTest, MissingKeysTakeTheAlgorithmsDefaults) {
