@@ -22,16 +22,7 @@ Policy UniformRandomPolicy(uint64_t seed) {
 
 Policy MeanReversionPolicy(MeanReversionOptions options) {
   return [options](std::span<const float>, const book::OrderBook& book) -> int32_t {
-    const std::optional<book::MidPrice> mid = book.Mid(core::OutcomeSide::kYes);
-    if (!mid) return static_cast<int32_t>(sim::Action::kHold);
-    // Exact comparison: twice the mid against twice the threshold, in price units.
-    if (mid->twice_units < 2 * options.buy_below.units()) {
-      return static_cast<int32_t>(sim::Action::kBuyYes);
-    }
-    if (mid->twice_units > 2 * options.sell_above.units()) {
-      return static_cast<int32_t>(sim::Action::kSellYes);
-    }
-    return static_cast<int32_t>(sim::Action::kHold);
+    return static_cast<int32_t>(sim::MeanReversionAction(book, options));
   };
 }
 

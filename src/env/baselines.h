@@ -12,6 +12,7 @@
 
 #include "book/order_book.h"
 #include "core/fixed_point.h"
+#include "sim/actions.h"
 
 namespace kalshiflow::env {
 
@@ -27,12 +28,9 @@ Policy HoldPolicy();
 /// object; copies of the returned Policy share one stream).
 Policy UniformRandomPolicy(uint64_t seed);
 
-struct MeanReversionOptions {
-  core::Price buy_below = core::Price::FromCents(40);   // BUY_YES when YES mid < this
-  core::Price sell_above = core::Price::FromCents(60);  // SELL_YES when YES mid > this
-};
-/// DESIGN §5: BUY_YES (1) when the book's exact YES mid is below `buy_below`, SELL_YES (2)
-/// when above `sell_above`, else HOLD (also when the book has no YES mid).
+using MeanReversionOptions = sim::MeanReversionOptions;
+/// DESIGN §5: sim::MeanReversionAction as a Policy (BUY_YES (1) when the book's exact YES mid
+/// is below `buy_below`, SELL_YES (2) when above `sell_above`, else HOLD).
 Policy MeanReversionPolicy(MeanReversionOptions options = {});
 
 }  // namespace kalshiflow::env

@@ -98,6 +98,8 @@ class TemporalTracker {
   const TemporalInputs& current() const { return current_; }
   /// Number of data points (timestamp runs) seen.
   int64_t point_count() const { return point_count_; }
+  /// ts_ms of the current (last) data point; 0 before the first update.
+  int64_t point_ts_ms() const { return point_ts_ms_; }
   uint32_t market_count() const { return static_cast<uint32_t>(markets_.size()); }
   /// Forgets all points and mids (a new session); keeps the ticker -> index map.
   void Reset();

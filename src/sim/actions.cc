@@ -167,4 +167,13 @@ ActionPlan PlanAction(Action action, const book::OrderBook& book,
   return plan;
 }
 
+Action MeanReversionAction(const book::OrderBook& book, const MeanReversionOptions& options) {
+  const std::optional<book::MidPrice> mid = book.Mid(core::OutcomeSide::kYes);
+  if (!mid) return Action::kHold;
+  // Exact comparison: twice the mid against twice the threshold, in price units.
+  if (mid->twice_units < 2 * options.buy_below.units()) return Action::kBuyYes;
+  if (mid->twice_units > 2 * options.sell_above.units()) return Action::kSellYes;
+  return Action::kHold;
+}
+
 }  // namespace kalshiflow::sim

@@ -61,6 +61,16 @@ std::optional<core::Price> StrategyPrice(const book::OrderBook& book, core::Book
 /// price above or below it), the HOLD re-pricing threshold.
 bool DriftedMoreThanOneTick(const book::PriceGrid& grid, core::Price current, core::Price target);
 
+/// The hard-coded mean-reversion rule (DESIGN §5 "Baselines", §7 selector `hardcoded`).
+struct MeanReversionOptions {
+  core::Price buy_below = core::Price::FromCents(40);   // BUY_YES when YES mid < this
+  core::Price sell_above = core::Price::FromCents(60);  // SELL_YES when YES mid > this
+};
+/// BUY_YES when the book's exact YES mid is below `buy_below`, SELL_YES when above
+/// `sell_above`, else HOLD (also when the book has no YES mid). Exact integer comparison.
+/// Shared by the training baseline (env) and the live actor, so both run the same rule.
+Action MeanReversionAction(const book::OrderBook& book, const MeanReversionOptions& options = {});
+
 /// What PlanAction decided.
 enum class PlanNote : uint8_t {
   kHold,       // HOLD with nothing to re-price (or no working order): no ops

@@ -558,7 +558,7 @@ bool MarketSim::Affordable(const SimOrder& order, Price price, Count remaining) 
   // Whatever crosses the book on arrival may fill as a taker: reserve the taker fee then.
   const Liquidity bound = WouldTake(order.side, price) ? Liquidity::kTaker : Liquidity::kMaker;
   const Money after = ReservedWith(&order, price, remaining, bound);
-  if (after <= portfolio_.cash()) return true;
+  if (after <= portfolio_.cash() + outside_funds_) return true;
   // Not covered: still fine when it holds no more than before (a close, a smaller order).
   return after <= reserved_cash();
 }

@@ -185,7 +185,8 @@ struct SimCounters {
 ///    closing pair releases $1, which covers p + F). A place, or an amend that raises the
 ///    total reservation, is checked when it acts (on arrival): rejected as a whole (never
 ///    shrunk) with OrderReject::kInsufficientBalance when the total reservation with it
-///    would exceed the cash. Fills turn the reservation into spent cash; cancels, IOC
+///    would exceed the cash (plus SetOutsideFunds, 0 unless the account spans several
+///    simulators). Fills turn the reservation into spent cash; cancels, IOC
 ///    remainders and settlement release it. For whole-cent prices, whole-contract fills and
 ///    cent precision the bound is exact, so cash and available cash never go negative
 ///    (tested); see README "Collateral" for the approximations elsewhere.
@@ -233,6 +234,15 @@ class MarketSim {
   core::Money reserved_cash() const;
   /// portfolio().cash() - reserved_cash(): what a new order may spend.
   core::Money available_cash() const { return portfolio_.cash() - reserved_cash(); }
+  /// Money outside this market that its orders may also spend, for an account shared by
+  /// several simulators (trading::PaperOrderManager): the account's cash outside this
+  /// simulator minus what the other markets' resting orders hold; may be negative. With
+  /// collateral enforced, a place/amend is accepted when the reservation with it is at most
+  /// portfolio().cash() + outside funds (see "Collateral"). Default 0 (the market is the whole
+  /// account). The owner sets it before every call that can activate ops (OnBookUpdate,
+  /// Submit); fills never consult it.
+  void SetOutsideFunds(core::Money funds) { outside_funds_ = funds; }
+  core::Money outside_funds() const { return outside_funds_; }
 
   /// Fills and order updates since the last ClearEvents(), in order.
   std::span<const Fill> fills() const { return fills_; }
@@ -312,6 +322,7 @@ class MarketSim {
   std::vector<OrderUpdate> updates_;
   std::array<std::optional<core::Price>, 2> last_bid_;  // by leg (kYes = 0)
   SimCounters counters_;
+  core::Money outside_funds_;  // SetOutsideFunds
   OrderId next_id_ = 1;
   core::Timestamp now_;           // last event of any kind (fill and update timestamps)
   core::Timestamp last_book_ts_;  // last book event (op arrival is checked against it)

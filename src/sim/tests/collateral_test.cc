@@ -343,6 +343,38 @@ TEST_F(CollateralTest, OffReproducesTheUncheckedSimulator) {
   EXPECT_EQ(enforced.portfolio().cash(), Money());
 }
 
+TEST_F(CollateralTest, OutsideFundsExtendTheCashOrdersMaySpend) {
+  // A simulator with no cash of its own, in an account whose other money is the outside
+  // funds (trading::PaperOrderManager): the check is reservation <= cash + outside funds.
+  MarketSim sim(book_);
+  sim.OnBookUpdate(T(1));
+  // Buy 10 YES @ 0.47 needs 4.88 (first test): 0 + 4.87 is short, 0 + 4.88 is enough.
+  sim.SetOutsideFunds(M("4.87"));
+  sim.Submit(Place(kBid, "0.47", "10"), T(1));
+  EXPECT_EQ(sim.order_updates().back().reject, OrderReject::kInsufficientBalance);
+  sim.SetOutsideFunds(M("4.88"));
+  sim.Submit(Place(kBid, "0.47", "10"), T(1));
+  ASSERT_EQ(sim.fills().size(), 1u);
+  EXPECT_EQ(sim.portfolio().cash(), M("-4.88"));  // the market's own cash goes negative
+  EXPECT_EQ(sim.portfolio().position(), C("10"));
+  // A resting bid 10 @ 0.40 holds 4.00: with outside funds 8.87 the account has
+  // -4.88 + 8.87 = 3.99 < 4.00 (refused); with 8.88 exactly 4.00 (accepted).
+  sim.SetOutsideFunds(M("8.87"));
+  sim.Submit(Place(kBid, "0.40", "10"), T(1));
+  EXPECT_EQ(sim.order_updates().back().reject, OrderReject::kInsufficientBalance);
+  sim.SetOutsideFunds(M("8.88"));
+  const OrderId rest = sim.Submit(Place(kBid, "0.40", "10"), T(1));
+  ASSERT_NE(sim.FindOrder(rest), nullptr);
+  EXPECT_EQ(sim.reserved_cash(), M("4.00"));
+  // Closing needs nothing: accepted even when the rest of the account is deep in debt (the
+  // total reservation does not rise). Sell 10 YES @ 0.45 (NO @ 0.55): +4.32 (ClosingAPosition...).
+  sim.SetOutsideFunds(M("-100"));
+  sim.Submit(Place(kAsk, "0.45", "10"), T(1));
+  EXPECT_EQ(sim.portfolio().position(), Count());
+  EXPECT_EQ(sim.portfolio().cash(), M("-0.56"));  // -4.88 + 4.32
+  EXPECT_EQ(sim.counters().insufficient_balance, 2u);
+}
+
 TEST(CollateralMode, StringFormsRoundTrip) {
   EXPECT_EQ(SimConfig{}.collateral, CollateralMode::kEnforce);
   for (const CollateralMode mode : {CollateralMode::kEnforce, CollateralMode::kOff}) {

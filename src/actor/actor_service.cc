@@ -1,0 +1,491 @@
+#include "actor/actor_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/check.h"
+
+namespace kalshiflow::actor {
+
+std::string_view MarketModeName(MarketMode mode) {
+  switch (mode) {
+    case MarketMode::kConfig:
+      return "config";
+    case MarketMode::kFirst:
+      return "first";
+    case MarketMode::kAll:
+      return "all";
+  }
+  return "?";
+}
+
+std::optional<MarketMode> ParseMarketMode(std::string_view text) {
+  if (text == "config") return MarketMode::kConfig;
+  if (text == "first") return MarketMode::kFirst;
+  if (text == "all") return MarketMode::kAll;
+  return std::nullopt;
+}
+
+std::string_view DecisionOutcomeName(DecisionOutcome outcome) {
+  switch (outcome) {
+    case DecisionOutcome::kHold:
+      return "hold";
+    case DecisionOutcome::kExecuted:
+      return "executed";
+    case DecisionOutcome::kRiskRejected:
+      return "risk_rejected";
+    case DecisionOutcome::kError:
+      return "error";
+  }
+  return "?";
+}
+
+core::Status Validate(const ActorConfig& c) {
+  if (c.trigger_queue_capacity < 1) {
+    return core::InvalidArgumentError("actor: trigger_queue_capacity must be >= 1");
+  }
+  if (c.market_mode == MarketMode::kConfig && c.tickers.empty()) {
+    return core::InvalidArgumentError("actor: market mode 'config' needs at least one ticker");
+  }
+  if (c.market_mode == MarketMode::kFirst && c.first_markets < 1) {
+    return core::InvalidArgumentError(
+        fmt::format("actor: first_markets must be >= 1, got {}", c.first_markets));
+  }
+  if (c.contract_size.units() <= 0) {
+    return core::InvalidArgumentError(
+        fmt::format("actor: contract_size must be > 0, got {}", c.contract_size.ToString()));
+  }
+  if (c.latency_samples < 1) {
+    return core::InvalidArgumentError("actor: latency_samples must be >= 1");
+  }
+  return core::Status::Ok();
+}
+
+core::Result<std::unique_ptr<ActorService>> ActorService::Create(ActorConfig config,
+                                                                 trading::OrderManager& orders,
+                                                                 risk::RiskManager& risk,
+                                                                 const core::Clock& clock,
+                                                                 ActorEventSink* sink) {
+  KF_RETURN_IF_ERROR(Validate(config));
+  auto spec = features::ObservationSpecRegistry::Default().Find(config.observation_spec);
+  if (!spec.ok()) return spec.error();
+  return std::unique_ptr<ActorService>(
+      new ActorService(std::move(config), **spec, orders, risk, clock, sink));
+}
+
+ActorService::ActorService(ActorConfig config, const features::ObservationSpec& spec,
+                           trading::OrderManager& orders, risk::RiskManager& risk,
+                           const core::Clock& clock, ActorEventSink* sink)
+    : config_(std::move(config)),
+      spec_(spec),
+      orders_(orders),
+      risk_(risk),
+      clock_(clock),
+      sink_(sink),
+      selector_(config_.selector) {
+  observation_.resize(spec_.size());
+  for (auto* ring : {&obs_ns_, &pred_ns_, &decision_ns_, &wait_ns_}) {
+    ring->assign(config_.latency_samples, 0);
+  }
+}
+
+ActorService::~ActorService() { Stop(); }
+
+bool ActorService::Trades(std::string_view ticker) const {
+  switch (config_.market_mode) {
+    case MarketMode::kAll:
+      return true;
+    case MarketMode::kConfig:
+      return std::find(config_.tickers.begin(), config_.tickers.end(), ticker) !=
+             config_.tickers.end();
+    case MarketMode::kFirst: {
+      std::lock_guard lock(mu_);
+      const auto m = features_.FindMarket(ticker);
+      return m && *m < traded_.size() && traded_[*m] == 1;
+    }
+  }
+  return false;
+}
+
+void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
+  {
+    std::lock_guard lock(mu_);
+    ++updates_ingested_;
+    const uint32_t m = features_.Ingest(update);
+    if (m >= queued_.size()) {
+      queued_.resize(m + 1, 0);
+      traded_.resize(m + 1, -1);
+    }
+    if (traded_[m] < 0) {
+      bool trade = false;
+      switch (config_.market_mode) {
+        case MarketMode::kAll:
+          trade = true;
+          break;
+        case MarketMode::kConfig:
+          trade = std::find(config_.tickers.begin(), config_.tickers.end(), update.market_ticker) !=
+                  config_.tickers.end();
+          break;
+        case MarketMode::kFirst:
+          trade = traded_count_ < config_.first_markets;
+          break;
+      }
+      traded_[m] = trade ? 1 : 0;
+      if (trade) ++traded_count_;
+    }
+    if (traded_[m] == 0) return;
+    if (queued_[m] != 0) {
+      ++triggers_coalesced_;
+      return;
+    }
+    if (queue_.size() >= config_.trigger_queue_capacity) {
+      ++trigger_overflows_;
+      ++pending_overflows_;
+      return;
+    }
+    queue_.push_back(Trigger{m, clock_.Now().nanos()});
+    queued_[m] = 1;
+    ++triggers_enqueued_;
+    max_queue_depth_ = std::max<int64_t>(max_queue_depth_, static_cast<int64_t>(queue_.size()));
+  }
+  wake_.notify_one();
+}
+
+bool ActorService::Pop(Trigger& out) {
+  int64_t overflows = 0;
+  bool popped = false;
+  {
+    std::lock_guard lock(mu_);
+    overflows = pending_overflows_;
+    pending_overflows_ = 0;
+    if (!queue_.empty()) {
+      out = queue_.front();
+      queue_.pop_front();
+      queued_[out.market] = 0;
+      const bool ok = features_.Snapshot(out.market, snapshot_);
+      KF_CHECK(ok, "a queued market without data ({})", out.market);
+      popped = true;
+    }
+    running_decision_ = popped;
+  }
+  if (overflows > 0) risk_.RecordQueueOverflow();
+  return popped;
+}
+
+std::size_t ActorService::RunPending(std::size_t max) {
+  KF_CHECK(!thread_.joinable(), "RunPending while the pipeline thread runs");
+  std::size_t ran = 0;
+  Trigger t;
+  while (ran < max && Pop(t)) {
+    Decide(t);
+    ++ran;
+  }
+  std::lock_guard lock(mu_);
+  running_decision_ = false;
+  return ran;
+}
+
+void ActorService::Start() {
+  KF_CHECK(!thread_.joinable(), "ActorService::Start twice");
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { RunLoop(); });
+}
+
+void ActorService::RunLoop() {
+  Trigger t;
+  while (true) {
+    if (Pop(t)) {
+      Decide(t);
+      continue;
+    }
+    std::unique_lock lock(mu_);
+    idle_.notify_all();
+    if (stop_) return;
+    wake_.wait(lock, [this] { return stop_ || !queue_.empty() || pending_overflows_ > 0; });
+    if (stop_ && queue_.empty()) {
+      idle_.notify_all();
+      return;
+    }
+  }
+}
+
+void ActorService::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ActorService::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return queue_.empty() && !running_decision_; });
+}
+
+void ActorService::SetSelector(SelectorKind kind) { selector_.store(kind); }
+
+void ActorService::SwapModel(std::shared_ptr<const ActorModel> model) {
+  {
+    std::lock_guard lock(model_mu_);
+    model_ = std::move(model);
+  }
+  model_swaps_.fetch_add(1);
+}
+
+std::shared_ptr<const ActorModel> ActorService::model() const {
+  std::lock_guard lock(model_mu_);
+  return model_;
+}
+
+void ActorService::RecordLatency(std::vector<int64_t>& ring, int64_t& count, int64_t ns) {
+  ring[static_cast<std::size_t>(count) % ring.size()] = ns;
+  ++count;
+}
+
+LatencySummary ActorService::Summarize(const std::vector<int64_t>& ring, int64_t count) {
+  LatencySummary s;
+  s.count = count;
+  const std::size_t n = std::min<std::size_t>(ring.size(), static_cast<std::size_t>(count));
+  if (n == 0) return s;
+  std::vector<int64_t> v(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(n));
+  std::sort(v.begin(), v.end());
+  s.p50_ns = v[(n - 1) / 2];
+  s.p99_ns = v[std::min(n - 1, static_cast<std::size_t>(static_cast<double>(n - 1) * 0.99 + 0.5))];
+  s.max_ns = v.back();
+  return s;
+}
+
+namespace {
+
+// Signed position change of an action of `size` contracts (+YES / -NO).
+core::Count PositionChange(sim::Action action, core::Count size) {
+  switch (action) {
+    case sim::Action::kBuyYes:
+    case sim::Action::kSellNo:
+      return size;
+    case sim::Action::kSellYes:
+    case sim::Action::kBuyNo:
+      return -size;
+    case sim::Action::kHold:
+      break;
+  }
+  return core::Count();
+}
+
+}  // namespace
+
+void ActorService::Decide(const Trigger& trigger) {
+  const core::Timestamp start = clock_.Now();
+  const uint32_t m = trigger.market;
+  const std::string& ticker = snapshot_.market_ticker;
+  if (m >= books_.size()) books_.resize(m + 1);
+  if (!books_[m]) {
+    books_[m] = std::make_unique<book::OrderBook>();
+    book_index_.emplace(ticker, m);
+  }
+  book::OrderBook& book = *books_[m];
+  book = snapshot_.book;
+  orders_.OnBookUpdate(ticker, book, start);
+
+  ActorEvent& e = event_;
+  e.market_ticker = ticker;
+  e.seq = snapshot_.seq;
+  e.point_ts_ms = snapshot_.current.ts_ms;
+  e.decided_at = start;
+  e.queue_wait_ns = start.nanos() - trigger.enqueued_ns;
+  e.risk_reject.reset();
+  e.detail.clear();
+  e.plan_note = sim::PlanNote::kHold;
+  e.ops_sent = 0;
+  e.model_id = 0;
+  e.probability = 1;
+
+  // 1. Observation: the training builder on the market's state and the live portfolio.
+  positions_.clear();
+  for (const trading::MarketPosition& p : orders_.positions()) {
+    if (p.position.IsZero()) continue;
+    features::PositionInput in;
+    in.position = p.position;
+    in.cost_basis = p.cost_basis;
+    if (p.market_ticker == ticker) {
+      in.yes_mid_twice = features::MarkOf(book);
+    } else {
+      // Another market's mark from the latest book the pipeline saw for it.
+      if (auto it = book_index_.find(p.market_ticker); it != book_index_.end()) {
+        in.yes_mid_twice = features::MarkOf(*books_[it->second]);
+      }
+    }
+    positions_.push_back(in);
+  }
+  features::ObservationInputs inputs;
+  inputs.book = &book;
+  inputs.history = &snapshot_.history;
+  inputs.current = snapshot_.current;
+  inputs.portfolio.cash = orders_.cash();
+  inputs.portfolio.portfolio_value = orders_.portfolio_value();
+  inputs.portfolio.positions = positions_;
+  inputs.orders = orders_.order_features(ticker);
+  spec_.Build(inputs, observation_);
+  const core::Timestamp observed = clock_.Now();
+
+  // 2. Action.
+  const SelectorKind kind = selector_.load();
+  e.selector = kind;
+  Selection sel;
+  sel.size = config_.contract_size;
+  std::string error;
+  switch (kind) {
+    case SelectorKind::kRlModel: {
+      std::shared_ptr<const ActorModel> model = this->model();
+      if (model == nullptr) {
+        error = "rl_model selected but no model is loaded";
+        sel.action = sim::Action::kHold;
+      } else {
+        sel = SelectWithModel(model, observation_, config_.contract_size, scratch_);
+        e.model_id = model->model_id;
+        if (!sel.ok) error = fmt::format("model {} produced a non-finite output", model->label);
+      }
+      break;
+    }
+    case SelectorKind::kHardcoded:
+      sel.action = sim::MeanReversionAction(book);
+      sel.model_action = static_cast<int>(sel.action);
+      break;
+    case SelectorKind::kDisabled:
+      sel.action = sim::Action::kHold;
+      break;
+  }
+  const core::Timestamp predicted = clock_.Now();
+  e.action = error.empty() ? sel.action : sim::Action::kHold;
+  e.model_action = sel.model_action;
+  e.probability = sel.probability;
+
+  // 3. Safe execute.
+  if (!error.empty()) {
+    e.outcome = DecisionOutcome::kError;
+    e.detail = error;
+  } else if (sel.action == sim::Action::kHold) {
+    e.outcome = DecisionOutcome::kHold;
+    if (!risk_.kill_switch_engaged()) {
+      const trading::ExecutionResult r = orders_.ExecuteAction(
+          ticker, sim::Action::kHold, book, config_.price_strategy, sel.size, start);
+      e.plan_note = r.note;
+      e.ops_sent = r.ops_sent;
+      if (r.error) {
+        e.outcome = DecisionOutcome::kError;
+        e.detail = r.error->ToString();
+        risk_.RecordError(ticker);
+      }
+    }
+  } else {
+    risk::OrderIntent intent;
+    intent.market_ticker = ticker;
+    intent.position_change = PositionChange(sel.action, sel.size);
+    const std::optional<core::BookSide> side = sim::ActionSide(sel.action);
+    const std::optional<core::Price> price =
+        side ? sim::StrategyPrice(book, *side, config_.price_strategy) : std::nullopt;
+    intent.cost = price ? core::Notional(sim::LegPrice(*side, *price), sel.size) : core::Money();
+    intent.current_position = orders_.position(ticker);
+    intent.available_cash = orders_.available_cash();
+    const risk::RiskDecision d = risk_.Check(intent);
+    if (!d.allowed()) {
+      e.outcome = DecisionOutcome::kRiskRejected;
+      e.risk_reject = d.reject;
+      e.detail = d.detail;
+    } else {
+      const trading::ExecutionResult r =
+          orders_.ExecuteAction(ticker, sel.action, book, config_.price_strategy, sel.size, start);
+      e.plan_note = r.note;
+      e.ops_sent = r.ops_sent;
+      if (r.error) {
+        e.outcome = DecisionOutcome::kError;
+        e.detail = r.error->ToString();
+        risk_.RecordError(ticker);
+      } else {
+        e.outcome = DecisionOutcome::kExecuted;
+        if (r.ops_sent > 0) risk_.RecordOrderSent(ticker);
+        risk_.RecordSuccess(ticker);
+      }
+    }
+  }
+  const core::Timestamp handed = clock_.Now();
+  e.observation_ns = observed.nanos() - start.nanos();
+  e.prediction_ns = predicted.nanos() - observed.nanos();
+  e.decision_ns = handed.nanos() - start.nanos();
+  risk_.RecordPipelineLatency(e.decision_ns);
+  if (kind == SelectorKind::kRlModel) risk_.RecordPredictionLatency(e.prediction_ns);
+
+  // 4. Positions.
+  e.position_after = orders_.position(ticker);
+  e.cash_after = orders_.cash();
+  e.portfolio_value_after = orders_.portfolio_value();
+  risk_.RecordAvailableCash(orders_.available_cash());
+  if (config_.record_observations) {
+    e.observation.assign(observation_.begin(), observation_.end());
+  } else {
+    e.observation.clear();
+  }
+
+  {
+    std::lock_guard lock(metrics_mu_);
+    e.decision = ++decisions_;
+    ++action_counts_[static_cast<std::size_t>(e.action)];
+    switch (e.outcome) {
+      case DecisionOutcome::kExecuted:
+        ++executed_;
+        break;
+      case DecisionOutcome::kRiskRejected:
+        ++risk_rejected_;
+        break;
+      case DecisionOutcome::kError:
+        ++errors_;
+        break;
+      case DecisionOutcome::kHold:
+        break;
+    }
+    ops_sent_ += e.ops_sent;
+    RecordLatency(obs_ns_, obs_count_, e.observation_ns);
+    RecordLatency(pred_ns_, pred_count_, e.prediction_ns);
+    RecordLatency(decision_ns_, decision_count_, e.decision_ns);
+    RecordLatency(wait_ns_, wait_count_, e.queue_wait_ns);
+  }
+  if (sink_ != nullptr) sink_->OnDecision(e);
+}
+
+ActorMetrics ActorService::metrics() const {
+  ActorMetrics out;
+  {
+    std::lock_guard lock(mu_);
+    out.updates_ingested = updates_ingested_;
+    out.triggers_enqueued = triggers_enqueued_;
+    out.triggers_coalesced = triggers_coalesced_;
+    out.trigger_overflows = trigger_overflows_;
+    out.queue_depth = static_cast<int64_t>(queue_.size());
+    out.max_queue_depth = max_queue_depth_;
+  }
+  {
+    std::lock_guard lock(metrics_mu_);
+    out.decisions = decisions_;
+    out.actions = action_counts_;
+    out.executed = executed_;
+    out.risk_rejected = risk_rejected_;
+    out.errors = errors_;
+    out.ops_sent = ops_sent_;
+    out.observation = Summarize(obs_ns_, obs_count_);
+    out.prediction = Summarize(pred_ns_, pred_count_);
+    out.decision = Summarize(decision_ns_, decision_count_);
+    out.queue_wait = Summarize(wait_ns_, wait_count_);
+  }
+  out.selector = std::string(SelectorKindName(selector_.load()));
+  out.model_swaps = model_swaps_.load();
+  if (auto m = model()) out.model_id = m->model_id;
+  return out;
+}
+
+}  // namespace kalshiflow::actor

@@ -1,0 +1,269 @@
+// The actor pipeline with the real paper order manager, risk manager and observation builder:
+// decisions (HOLD included) with the seq acted on, coalesced and bounded triggers, risk controls
+// firing in the pipeline, selectors switched at runtime, model hot swap under load.
+#include "actor/actor_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/time.h"
+#include "policy/mlp_policy.h"
+#include "sim/tests/test_util.h"
+#include "trading/paper_order_manager.h"
+
+namespace kalshiflow::actor {
+namespace {
+
+using sim::testing::Snapshot;
+
+class RecordingSink final : public ActorEventSink {
+ public:
+  void OnDecision(const ActorEvent& e) override {
+    std::lock_guard lock(mu_);
+    events.push_back(e);
+  }
+  std::vector<ActorEvent> Copy() {
+    std::lock_guard lock(mu_);
+    return events;
+  }
+  std::mutex mu_;
+  std::vector<ActorEvent> events;
+};
+
+// A market whose YES mid is 0.30 (bid 0.29, ask 0.31): the mean-reversion rule buys YES.
+void CheapBook(book::OrderBook& b) {
+  Snapshot(b, {{"0.28", "500"}, {"0.29", "500"}}, {{"0.70", "500"}, {"0.69", "500"}});
+}
+// YES mid 0.50: HOLD.
+void FairBook(book::OrderBook& b) {
+  Snapshot(b, {{"0.48", "500"}, {"0.49", "500"}}, {{"0.49", "500"}, {"0.50", "500"}});
+}
+
+struct Fixture {
+  explicit Fixture(ActorConfig config = {}, risk::RiskConfig risk_config = {})
+      : clock(core::Timestamp::FromNanos(1'767'225'600'000'000'000)), risk(risk_config, clock) {
+    auto s = ActorService::Create(std::move(config), orders, risk, clock, &sink);
+    EXPECT_TRUE(s.ok()) << s.error().ToString();
+    service = std::move(s).value();
+  }
+  book::OrderBook& Book(const std::string& ticker) {
+    auto it = books.find(ticker);
+    if (it == books.end()) {
+      it = books.emplace(ticker, book::OrderBook(ticker, book::PriceGrid::LinearCent())).first;
+    }
+    return it->second;
+  }
+  void Update(const std::string& ticker, int64_t seq, void (*fill)(book::OrderBook&)) {
+    book::OrderBook& b = Book(ticker);
+    fill(b);
+    clock.AdvanceNanos(1'000'000);  // 1 ms per update
+    service->OnAcceptedUpdate(AcceptedUpdate{ticker, seq, clock.Now().millis(), &b});
+  }
+
+  core::SimulatedClock clock;
+  trading::PaperOrderManager orders;
+  risk::RiskManager risk;
+  RecordingSink sink;
+  std::map<std::string, book::OrderBook> books;
+  std::unique_ptr<ActorService> service;
+};
+
+TEST(ActorServiceTest, EveryDecisionIsAnEventWithTheSeqAndTheOrderFills) {
+  Fixture f;
+  f.Update("KXA-26JAN01-T1", 7, CheapBook);
+  f.Update("KXB-26JAN01-T1", 3, FairBook);
+  EXPECT_EQ(f.service->RunPending(), 2u);
+  const auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].market_ticker, "KXA-26JAN01-T1");
+  EXPECT_EQ(events[0].seq, 7);
+  EXPECT_EQ(events[0].action, sim::Action::kBuyYes);
+  EXPECT_EQ(events[0].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(events[0].ops_sent, 1);
+  // Aggressive BUY_YES x10 at the ask 0.31 fills at once (latency 0): +10 YES.
+  EXPECT_EQ(events[0].position_after, core::Count::FromContracts(10));
+  // cash = $1,000 - 10 x $0.31 - fee: less than $996.90.
+  EXPECT_LT(events[0].cash_after, core::Money::FromCents(100'000 - 310));
+  EXPECT_EQ(events[1].market_ticker, "KXB-26JAN01-T1");
+  EXPECT_EQ(events[1].seq, 3);
+  EXPECT_EQ(events[1].action, sim::Action::kHold);
+  EXPECT_EQ(events[1].outcome, DecisionOutcome::kHold);
+  EXPECT_EQ(events[1].position_after, core::Count());
+  EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  const ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.decisions, 2);
+  EXPECT_EQ(m.executed, 1);
+  EXPECT_EQ(m.actions[static_cast<int>(sim::Action::kBuyYes)], 1);
+  EXPECT_EQ(m.actions[static_cast<int>(sim::Action::kHold)], 1);
+  EXPECT_EQ(m.decision.count, 2);
+}
+
+TEST(ActorServiceTest, TriggersAreCoalescedPerMarketAndBounded) {
+  ActorConfig c;
+  c.trigger_queue_capacity = 2;
+  Fixture f(c);
+  for (int k = 1; k <= 5; ++k) f.Update("KXA-26JAN01-T1", k, FairBook);
+  f.Update("KXB-26JAN01-T1", 1, FairBook);
+  f.Update("KXC-26JAN01-T1", 1, FairBook);  // a third waiting market: the queue holds two
+  ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.updates_ingested, 7);
+  EXPECT_EQ(m.triggers_enqueued, 2);
+  EXPECT_EQ(m.triggers_coalesced, 4);
+  EXPECT_EQ(m.trigger_overflows, 1);
+  EXPECT_EQ(m.queue_depth, 2);
+  EXPECT_EQ(f.service->RunPending(), 2u);
+  const auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].seq, 5);  // the freshest book of the coalesced market
+  // The overflow opened the queue-overflow breaker.
+  EXPECT_TRUE(f.risk.breaker_status(risk::Breaker::kQueueOverflow).open);
+}
+
+TEST(ActorServiceTest, KillSwitchThrottleAndPositionLimitFireInThePipeline) {
+  Fixture f;
+  f.risk.SetKillSwitch(true, "test");
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);
+  f.service->RunPending();
+  auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome, DecisionOutcome::kRiskRejected);
+  EXPECT_EQ(events[0].risk_reject, risk::RejectReason::kKillSwitch);
+  EXPECT_EQ(f.orders.counters().orders_placed, 0);
+  f.risk.SetKillSwitch(false, "");
+
+  // Throttle: a second order within 250 ms is refused; after 250 ms it goes.
+  f.Update("KXA-26JAN01-T1", 2, CheapBook);
+  f.service->RunPending();
+  f.Update("KXA-26JAN01-T1", 3, CheapBook);
+  f.service->RunPending();
+  events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(events[2].risk_reject, risk::RejectReason::kThrottled);
+  // Position limit: 10 buys of 10 reach 100; the 11th is refused.
+  for (int k = 0; k < 12; ++k) {
+    f.clock.AdvanceNanos(300'000'000);
+    f.Update("KXA-26JAN01-T1", 10 + k, CheapBook);
+    f.service->RunPending();
+  }
+  EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(100));
+  events = f.sink.Copy();
+  EXPECT_EQ(events.back().risk_reject, risk::RejectReason::kPositionLimit);
+  EXPECT_GT(f.risk.reject_count(risk::RejectReason::kPositionLimit), 0);
+}
+
+// A 52 -> 5 policy (no hidden layers) whose logits are the bias: `action` always wins.
+std::shared_ptr<const ActorModel> ConstantModel(int action, int64_t id) {
+  policy::DenseLayer head{52, 5, std::vector<float>(52 * 5, 0.0f), std::vector<float>(5, 0.0f)};
+  head.bias[static_cast<size_t>(action)] = 5.0f;
+  policy::DenseLayer value{52, 1, std::vector<float>(52, 0.0f), {0.0f}};
+  auto p = policy::MlpPolicy::Create({}, {}, head, value, policy::Activation::kTanh);
+  EXPECT_TRUE(p.ok());
+  policy::LoadedPolicy loaded{policy::CheckpointMetadata{}, std::move(p).value()};
+  loaded.metadata.observation_spec = "kalshiflow-v1";
+  loaded.metadata.observation_size = 52;
+  loaded.metadata.action_space = "discrete-5";
+  auto decoder = policy::ActionDecoder::ForSpace("discrete-5");
+  return std::make_shared<const ActorModel>(
+      ActorModel{std::move(loaded), std::move(decoder).value(), id, "constant", ""});
+}
+
+TEST(ActorServiceTest, SelectorsSwitchAtRuntime) {
+  Fixture f;
+  f.service->SetSelector(SelectorKind::kDisabled);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);
+  f.service->RunPending();
+  f.service->SetSelector(SelectorKind::kRlModel);  // no model yet: an error, HOLD
+  f.Update("KXA-26JAN01-T1", 2, CheapBook);
+  f.service->RunPending();
+  f.service->SwapModel(ConstantModel(static_cast<int>(sim::Action::kBuyNo), 42));
+  f.Update("KXA-26JAN01-T1", 3, CheapBook);
+  f.service->RunPending();
+  const auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].selector, SelectorKind::kDisabled);
+  EXPECT_EQ(events[0].action, sim::Action::kHold);
+  EXPECT_EQ(events[1].outcome, DecisionOutcome::kError);
+  EXPECT_EQ(events[2].selector, SelectorKind::kRlModel);
+  EXPECT_EQ(events[2].model_id, 42);
+  EXPECT_EQ(events[2].action, sim::Action::kBuyNo);
+  EXPECT_GT(events[2].probability, 0.9f);
+  EXPECT_EQ(events[2].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(-10));
+}
+
+TEST(ActorServiceTest, MarketSelectionFirstAndConfig) {
+  ActorConfig first;
+  first.market_mode = MarketMode::kFirst;
+  first.first_markets = 1;
+  Fixture f(first);
+  f.Update("KXA-26JAN01-T1", 1, FairBook);
+  f.Update("KXB-26JAN01-T1", 1, FairBook);
+  f.service->RunPending();
+  EXPECT_EQ(f.sink.Copy().size(), 1u);
+  EXPECT_TRUE(f.service->Trades("KXA-26JAN01-T1"));
+  EXPECT_FALSE(f.service->Trades("KXB-26JAN01-T1"));
+  EXPECT_EQ(f.service->metrics().updates_ingested, 2);  // both feed the observation state
+
+  ActorConfig bad;
+  bad.market_mode = MarketMode::kConfig;
+  EXPECT_FALSE(Validate(bad).ok());
+  bad.tickers = {"KXB-26JAN01-T1"};
+  Fixture g(bad);
+  g.Update("KXA-26JAN01-T1", 1, FairBook);
+  g.Update("KXB-26JAN01-T1", 1, FairBook);
+  g.service->RunPending();
+  const auto events = g.sink.Copy();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].market_ticker, "KXB-26JAN01-T1");
+}
+
+// Hot reload under load: a feeder thread posts updates while the pipeline thread decides and
+// the main thread swaps models; every trigger becomes exactly one decision, none is an error.
+TEST(ActorServiceTest, ModelHotSwapUnderLoadMissesNoDecision) {
+  ActorConfig c;
+  c.selector = SelectorKind::kRlModel;
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  Fixture f(c, r);
+  f.service->SwapModel(ConstantModel(0, 1));
+  std::vector<book::OrderBook> books;
+  for (int k = 0; k < 8; ++k) {
+    books.emplace_back("KXM" + std::to_string(k) + "-26JAN01-T1", book::PriceGrid::LinearCent());
+    FairBook(books.back());
+  }
+  f.service->Start();
+  std::atomic<bool> done{false};
+  std::thread feeder([&] {
+    for (int i = 0; i < 4000; ++i) {
+      book::OrderBook& b = books[static_cast<size_t>(i % 8)];
+      f.service->OnAcceptedUpdate(AcceptedUpdate{b.ticker(), i, 1'767'225'600'000 + i, &b});
+      if (i % 64 == 0) std::this_thread::yield();
+    }
+    done = true;
+  });
+  int64_t swaps = 0;
+  while (!done) {
+    f.service->SwapModel(ConstantModel(0, 2 + swaps % 5));
+    ++swaps;
+    std::this_thread::yield();
+  }
+  feeder.join();
+  f.service->WaitIdle();
+  f.service->Stop();
+  const ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.updates_ingested, 4000);
+  EXPECT_EQ(m.decisions, m.triggers_enqueued);
+  EXPECT_EQ(m.triggers_enqueued + m.triggers_coalesced + m.trigger_overflows, 4000);
+  EXPECT_EQ(m.errors, 0);
+  EXPECT_GT(swaps, 0);
+  EXPECT_EQ(m.model_swaps, swaps + 1);
+  for (const ActorEvent& e : f.sink.Copy()) EXPECT_GE(e.model_id, 1);
+}
+
+}  // namespace
+}  // namespace kalshiflow::actor
