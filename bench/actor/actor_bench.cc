@@ -64,8 +64,9 @@ void BM_ActorDecision(benchmark::State& state) {
                                                       book::PriceGrid::LinearCent()));
     (void)books.back()->ApplySnapshot(Ladder(45, 20), Ladder(53, 20));
     service->OnAcceptedUpdate(
-        AcceptedUpdate{books.back()->ticker(), 1, ts_ms++, books.back().get()});
+        AcceptedUpdate{books.back()->ticker(), 1, ts_ms, ts_ms, books.back().get()});
     service->RunPending();
+    ++ts_ms;
   }
   int64_t i = 0;
   for (auto _ : state) {
@@ -73,7 +74,8 @@ void BM_ActorDecision(benchmark::State& state) {
     const int64_t sign = (i / markets) % 2 == 0 ? 1 : -1;
     (void)b.ApplyDelta(core::OutcomeSide::kYes, core::Price::FromCents(40),
                        core::Count::FromContracts(sign));
-    service->OnAcceptedUpdate(AcceptedUpdate{b.ticker(), 2 + i, ts_ms++, &b});
+    service->OnAcceptedUpdate(AcceptedUpdate{b.ticker(), 2 + i, ts_ms, ts_ms, &b});
+    ++ts_ms;
     service->RunPending();
     ++i;
   }

@@ -109,47 +109,54 @@ bool ActorService::Trades(std::string_view ticker) const {
 }
 
 void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
+  bool queued = false;
   {
     std::lock_guard lock(mu_);
     ++updates_ingested_;
-    const uint32_t m = features_.Ingest(update);
-    if (m >= queued_.size()) {
-      queued_.resize(m + 1, 0);
-      traded_.resize(m + 1, -1);
-    }
-    if (traded_[m] < 0) {
-      bool trade = false;
-      switch (config_.market_mode) {
-        case MarketMode::kAll:
-          trade = true;
-          break;
-        case MarketMode::kConfig:
-          trade = std::find(config_.tickers.begin(), config_.tickers.end(), update.market_ticker) !=
-                  config_.tickers.end();
-          break;
-        case MarketMode::kFirst:
-          trade = traded_count_ < config_.first_markets;
-          break;
-      }
-      traded_[m] = trade ? 1 : 0;
-      if (trade) ++traded_count_;
-    }
-    if (traded_[m] == 0) return;
-    if (queued_[m] != 0) {
-      ++triggers_coalesced_;
-      return;
-    }
-    if (queue_.size() >= config_.trigger_queue_capacity) {
-      ++trigger_overflows_;
-      ++pending_overflows_;
-      return;
-    }
-    queue_.push_back(Trigger{m, clock_.Now().nanos()});
-    queued_[m] = 1;
-    ++triggers_enqueued_;
-    max_queue_depth_ = std::max<int64_t>(max_queue_depth_, static_cast<int64_t>(queue_.size()));
+    ingested_.clear();
+    features_.Ingest(update, &ingested_);
+    for (uint32_t m : ingested_) queued |= EnqueueLocked(m);
   }
-  wake_.notify_one();
+  if (queued) wake_.notify_one();
+}
+
+bool ActorService::EnqueueLocked(uint32_t m) {
+  if (m >= queued_.size()) {
+    queued_.resize(m + 1, 0);
+    traded_.resize(m + 1, -1);
+  }
+  if (traded_[m] < 0) {
+    bool trade = false;
+    switch (config_.market_mode) {
+      case MarketMode::kAll:
+        trade = true;
+        break;
+      case MarketMode::kConfig:
+        trade = std::find(config_.tickers.begin(), config_.tickers.end(), features_.ticker(m)) !=
+                config_.tickers.end();
+        break;
+      case MarketMode::kFirst:
+        trade = traded_count_ < config_.first_markets;
+        break;
+    }
+    traded_[m] = trade ? 1 : 0;
+    if (trade) ++traded_count_;
+  }
+  if (traded_[m] == 0) return false;
+  if (queued_[m] != 0) {
+    ++triggers_coalesced_;
+    return false;
+  }
+  if (queue_.size() >= config_.trigger_queue_capacity) {
+    ++trigger_overflows_;
+    ++pending_overflows_;
+    return false;
+  }
+  queue_.push_back(Trigger{m, clock_.Now().nanos()});
+  queued_[m] = 1;
+  ++triggers_enqueued_;
+  max_queue_depth_ = std::max<int64_t>(max_queue_depth_, static_cast<int64_t>(queue_.size()));
+  return true;
 }
 
 bool ActorService::Pop(Trigger& out) {
@@ -291,6 +298,8 @@ void ActorService::Decide(const Trigger& trigger) {
   }
   book::OrderBook& book = *books_[m];
   book = snapshot_.book;
+  if (m >= marks_.size()) marks_.resize(m + 1);
+  marks_[m] = features::MarkOf(book);  // once per book copy, read by other markets' decisions
   orders_.OnBookUpdate(ticker, book, start);
 
   ActorEvent& e = event_;
@@ -308,21 +317,19 @@ void ActorService::Decide(const Trigger& trigger) {
 
   // 1. Observation: the training builder on the market's state and the live portfolio.
   positions_.clear();
-  for (const trading::MarketPosition& p : orders_.positions()) {
-    if (p.position.IsZero()) continue;
-    features::PositionInput in;
-    in.position = p.position;
-    in.cost_basis = p.cost_basis;
-    if (p.market_ticker == ticker) {
-      in.yes_mid_twice = features::MarkOf(book);
-    } else {
-      // Another market's mark from the latest book the pipeline saw for it.
-      if (auto it = book_index_.find(p.market_ticker); it != book_index_.end()) {
-        in.yes_mid_twice = features::MarkOf(*books_[it->second]);
-      }
-    }
-    positions_.push_back(in);
-  }
+  orders_.ForEachOpenPosition(
+      [&](std::string_view market, core::Count position, core::Money cost_basis) {
+        features::PositionInput in;
+        in.position = position;
+        in.cost_basis = cost_basis;
+        if (market == ticker) {
+          in.yes_mid_twice = features::MarkOf(book);
+        } else if (auto it = book_index_.find(market); it != book_index_.end()) {
+          // Another market's mark from the latest book the pipeline saw for it.
+          in.yes_mid_twice = features::MarkOf(*books_[it->second]);
+        }
+        positions_.push_back(in);
+      });
   features::ObservationInputs inputs;
   inputs.book = &book;
   inputs.history = &snapshot_.history;

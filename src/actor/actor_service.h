@@ -158,7 +158,8 @@ class ActorService {
   /// Collector thread, after WriteQueue::TryEnqueue accepted the update: updates the
   /// observation state and, for a traded market, queues a trigger (coalesced per market). A
   /// full queue counts an overflow and trips the risk manager's queue-overflow breaker on the
-  /// pipeline thread (the update itself is still ingested).
+  /// pipeline thread (the update itself is still ingested). Updates before the session's first
+  /// exchange time are held by LiveFeatures and trigger when it arrives.
   void OnAcceptedUpdate(const AcceptedUpdate& update);
 
   /// Starts the pipeline thread. Stop() processes what is queued, then joins.
@@ -190,6 +191,9 @@ class ActorService {
     uint32_t market = 0;
     int64_t enqueued_ns = 0;
   };
+  // Queues a trigger for market `m` unless it is not traded, already waiting (coalesced) or
+  // the queue is full (overflow). Caller holds mu_. True when queued.
+  bool EnqueueLocked(uint32_t m);
   // Pops one trigger (caller holds no lock); false when the queue is empty.
   bool Pop(Trigger& out);
   void Decide(const Trigger& trigger);
@@ -209,6 +213,7 @@ class ActorService {
   std::condition_variable wake_;
   std::condition_variable idle_;
   LiveFeatures features_;
+  std::vector<uint32_t> ingested_;  // scratch of OnAcceptedUpdate
   std::deque<Trigger> queue_;
   std::vector<uint8_t> queued_;  // by market index
   std::vector<int8_t> traded_;   // by market index: -1 unknown, 0 no, 1 yes
@@ -233,6 +238,7 @@ class ActorService {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, uint32_t, TickerHash, std::equal_to<>> book_index_;
+  std::vector<std::optional<int64_t>> marks_;  // by market: YES mid (twice) of books_[m]
   std::vector<float> observation_;
   std::vector<features::PositionInput> positions_;
   SelectorScratch scratch_;

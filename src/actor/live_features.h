@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "book/order_book.h"
+#include "features/data_point_clock.h"
 #include "features/market_history.h"
 #include "features/temporal_tracker.h"
 
@@ -28,10 +29,9 @@ namespace kalshiflow::actor {
 /// One accepted book update as the actor is told about it (after the write queue took it).
 struct AcceptedUpdate {
   std::string_view market_ticker;
-  int64_t seq = 0;  // the orderbook seq of the frame (for the decision's event)
-  int64_t ts_ms =
-      0;  // data-point clock: Kalshi's ts_ms when the frame carries it, else the
-          // local receive time in ms (the training loader's choice, stats.exchange_clock)
+  int64_t seq = 0;                        // the orderbook seq of the frame (decision events)
+  std::optional<int64_t> exchange_ts_ms;  // Kalshi's ts_ms when the frame carries one
+  int64_t local_ms = 0;                   // local receive time, ms since the epoch
   const book::OrderBook* book = nullptr;  // the market's book after the update (copied here)
 };
 
@@ -48,8 +48,15 @@ struct MarketSnapshot {
 
 class LiveFeatures {
  public:
-  /// Feeds one accepted update. Returns the market's dense index (stable for the session).
-  uint32_t Ingest(const AcceptedUpdate& update);
+  /// Updates held before the session's first exchange time are given up on (timed on local
+  /// receive time) past this many, so a stream without exchange times still flows.
+  static constexpr std::size_t kMaxHeld = 10'000;
+
+  /// Feeds one accepted update, timed by the shared features::DataPointClock. Appends to
+  /// `ingested` the dense index (stable for the session) of every market whose state changed:
+  /// none while the update is held (no exchange time seen yet in the session; its book is
+  /// copied), the held ones and this one once an exchange time arrives.
+  void Ingest(const AcceptedUpdate& update, std::vector<uint32_t>* ingested);
 
   /// Copies the market's state into `out` (reusing its capacity: no allocation once warm).
   /// False when the market has had no update.
@@ -76,6 +83,16 @@ class LiveFeatures {
   // final values (Ingest writes them into every market's point when the session point closes).
   features::ObservationPoint Fresh(const features::ObservationPoint& point) const;
 
+  struct Held {
+    std::string ticker;
+    int64_t seq = 0;
+    int64_t local_ms = 0;
+    book::OrderBook book;
+  };
+  uint32_t Apply(std::string_view ticker, int64_t seq, int64_t ts_ms, const book::OrderBook& book);
+
+  features::DataPointClock clock_;
+  std::vector<Held> held_;
   features::TemporalTracker tracker_;
   std::vector<Market> markets_;          // by tracker index
   std::vector<uint32_t> point_markets_;  // markets updated in the tracker's current point

@@ -13,6 +13,7 @@
 
 #include "book/order_book.h"
 #include "core/check.h"
+#include "features/data_point_clock.h"
 
 namespace kalshiflow::env {
 namespace {
@@ -45,16 +46,14 @@ class SessionBuilder {
     last_local_ts_ = local_ts;
     ++rows_seen_;
     const std::optional<int64_t> exchange_ms = std::visit(
-        [](const auto& row) -> std::optional<int64_t> {
-          return row.exchange_ts_ms && *row.exchange_ts_ms > 0 ? row.exchange_ts_ms : std::nullopt;
-        },
+        [](const auto& row) { return features::DataPointClock::ExchangeTime(row.exchange_ts_ms); },
         update);
-    if (!offset_ms_) {
-      if (!exchange_ms) {
-        pending_.push_back(update);
-        return core::Status::Ok();
-      }
-      offset_ms_ = *exchange_ms - local_ts.millis();
+    if (clock_.NeedsHold(exchange_ms)) {
+      pending_.push_back(update);
+      return core::Status::Ok();
+    }
+    if (!clock_.calibrated()) {
+      clock_.Calibrate(exchange_ms, local_ts.millis());
       session_.stats.exchange_clock = true;
       for (const auto& waiting : pending_) KF_RETURN_IF_ERROR(Process(waiting, std::nullopt));
       pending_.clear();
@@ -65,9 +64,7 @@ class SessionBuilder {
   core::Status Process(const storage::ReplayUpdate& update, std::optional<int64_t> exchange_ms) {
     const bool is_snapshot = std::holds_alternative<storage::SnapshotRow>(update);
     const core::Timestamp local_ts = storage::UpdateLocalTs(update);
-    int64_t ts_ms = exchange_ms ? *exchange_ms : local_ts.millis() + offset_ms_.value_or(0);
-    if (session_.stats.rows > 0) ts_ms = std::max(ts_ms, last_ts_ms_);
-    last_ts_ms_ = ts_ms;
+    const int64_t ts_ms = clock_.Assign(exchange_ms, local_ts.millis());
     ++session_.stats.rows;
     const std::string& ticker = is_snapshot ? std::get<storage::SnapshotRow>(update).market_ticker
                                             : std::get<storage::DeltaRow>(update).market_ticker;
@@ -216,8 +213,7 @@ class SessionBuilder {
   std::vector<PointRef> point_of_update_;  // per accepted update (tracker order)
   core::Timestamp last_local_ts_;
   int64_t rows_seen_ = 0;
-  std::optional<int64_t> offset_ms_;  // exchange - local, ms (set at the first exchange time)
-  int64_t last_ts_ms_ = 0;
+  features::DataPointClock clock_;  // shared with the live actor (features/data_point_clock.h)
   std::vector<storage::ReplayUpdate> pending_;  // rows before the first exchange time
 };
 

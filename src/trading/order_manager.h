@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,6 +119,10 @@ class OrderManager {
   virtual core::Money cost_basis(std::string_view market_ticker) const = 0;
   /// Every market with a position or any fill so far, sorted by ticker.
   virtual std::vector<MarketPosition> positions() const = 0;
+  /// Calls `visit(ticker, position, cost_basis)` for every market with a non-zero position,
+  /// sorted by ticker, without allocating (the actor's per-decision portfolio input).
+  virtual void ForEachOpenPosition(
+      const std::function<void(std::string_view, core::Count, core::Money)>& visit) const = 0;
   /// The market's working order (pending included), if any.
   virtual std::optional<sim::WorkingOrder> working_order(std::string_view market_ticker) const = 0;
   /// The market's working orders as observation features (spec inputs of 47-51).

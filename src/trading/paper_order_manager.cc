@@ -126,25 +126,13 @@ void PaperOrderManager::Settle(std::string_view market_ticker, core::Price yes_v
 
 // ---- queries --------------------------------------------------------------------------------
 
-Money PaperOrderManager::cash() const {
-  Money total = config_.initial_cash;
-  for (const auto& [ticker, market] : markets_) total += market.sim.portfolio().cash();
-  return total;
-}
+Money PaperOrderManager::cash() const { return config_.initial_cash + cash_total_; }
 
-Money PaperOrderManager::reserved_cash() const {
-  Money total;
-  for (const auto& [ticker, market] : markets_) total += market.sim.reserved_cash();
-  return total;
-}
+Money PaperOrderManager::reserved_cash() const { return reserved_total_; }
 
 Money PaperOrderManager::available_cash() const { return cash() - reserved_cash(); }
 
-Money PaperOrderManager::portfolio_value() const {
-  Money total = config_.initial_cash;
-  for (const auto& [ticker, market] : markets_) total += market.sim.MarkedValue();
-  return total;
-}
+Money PaperOrderManager::portfolio_value() const { return config_.initial_cash + marked_total_; }
 
 Count PaperOrderManager::position(std::string_view market_ticker) const {
   const Market* market = Find(market_ticker);
@@ -157,14 +145,23 @@ Money PaperOrderManager::cost_basis(std::string_view market_ticker) const {
 }
 
 std::vector<MarketPosition> PaperOrderManager::positions() const {
+  // A position only comes from fills, so the markets with a fill are all that can be listed.
   std::vector<MarketPosition> out;
-  for (const auto& [ticker, market] : markets_) {  // std::map: sorted by ticker
-    const sim::Portfolio& p = market.sim.portfolio();
-    if (p.position().IsZero() && market.fills == 0) continue;
-    out.push_back(
-        {ticker, p.position(), p.cost_basis(), p.realized_pnl(), p.fees_paid(), market.fills});
+  out.reserve(traded_.size());
+  for (const auto& [ticker, market] : traded_) {  // sorted by ticker
+    const sim::Portfolio& p = market->sim.portfolio();
+    out.push_back({market->ticker, p.position(), p.cost_basis(), p.realized_pnl(), p.fees_paid(),
+                   market->fills});
   }
   return out;
+}
+
+void PaperOrderManager::ForEachOpenPosition(
+    const std::function<void(std::string_view, Count, Money)>& visit) const {
+  for (const auto& [ticker, market] : traded_) {
+    const sim::Portfolio& p = market->sim.portfolio();
+    if (!p.position().IsZero()) visit(ticker, p.position(), p.cost_basis());
+  }
 }
 
 std::optional<sim::WorkingOrder> PaperOrderManager::working_order(
@@ -244,12 +241,11 @@ PaperOrderManager::Market* PaperOrderManager::Find(std::string_view ticker) {
 
 void PaperOrderManager::ShareAccount(Market& market) {
   // Every simulator starts with $0, so the account's cash outside `market` is initial_cash
-  // plus the other markets' cash; their resting orders hold part of it.
-  Money outside = config_.initial_cash;
-  for (const auto& [ticker, other] : markets_) {
-    if (&other == &market) continue;
-    outside += other.sim.portfolio().cash() - other.sim.reserved_cash();
-  }
+  // plus the other markets' cash; their resting orders hold part of it. The totals are current
+  // (Collect after every call into a simulator), and this market's share is the one counted in
+  // them.
+  const Money outside = config_.initial_cash + (cash_total_ - market.cash_seen) -
+                        (reserved_total_ - market.reserved_seen);
   market.sim.SetOutsideFunds(outside);
 }
 
@@ -322,6 +318,16 @@ void PaperOrderManager::Collect(Market& market) {
     }
   }
   market.sim.ClearEvents();
+  if (market.fills > 0) traded_.emplace(market.ticker, &market);
+  const Money cash = market.sim.portfolio().cash();
+  const Money reserved = market.sim.reserved_cash();
+  const Money marked = market.sim.MarkedValue();
+  cash_total_ += cash - market.cash_seen;
+  reserved_total_ += reserved - market.reserved_seen;
+  marked_total_ += marked - market.marked_seen;
+  market.cash_seen = cash;
+  market.reserved_seen = reserved;
+  market.marked_seen = marked;
 }
 
 const PaperOrderManager::OrderRef* PaperOrderManager::FindRef(const Market& market,

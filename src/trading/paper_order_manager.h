@@ -126,6 +126,8 @@ class PaperOrderManager final : public OrderManager {
   core::Count position(std::string_view market_ticker) const override;
   core::Money cost_basis(std::string_view market_ticker) const override;
   std::vector<MarketPosition> positions() const override;
+  void ForEachOpenPosition(
+      const std::function<void(std::string_view, core::Count, core::Money)>& visit) const override;
   /// MarketSim::working_order() with the manager's id (an amend in flight shows its price).
   std::optional<sim::WorkingOrder> working_order(std::string_view market_ticker) const override;
   /// Over the market's live orders without a cancel in flight: open_buy_price / open_sell_price
@@ -172,6 +174,8 @@ class PaperOrderManager final : public OrderManager {
     sim::MarketSim sim;
     std::vector<OrderRef> live;  // orders not yet finished, oldest first
     int64_t fills = 0;
+    // This market's share of the account totals as last accounted (Collect).
+    core::Money cash_seen, reserved_seen, marked_seen;
   };
   using MarketMap = std::map<std::string, Market, std::less<>>;
 
@@ -182,12 +186,19 @@ class PaperOrderManager final : public OrderManager {
   void ShareAccount(Market& market);
   /// Submits one op at `ts`; returns the refusal it met at once, if any.
   std::optional<core::Status> Submit(Market& market, const sim::OrderOp& op, core::Timestamp ts);
-  /// Moves the simulator's fills and order updates into the event buffers (and counters).
+  /// Moves the simulator's fills and order updates into the event buffers (and counters), and
+  /// brings the account totals up to date with the market's simulator. Runs after every call
+  /// into a simulator, the only way its state changes, so the totals are exact between calls.
   void Collect(Market& market);
   const OrderRef* FindRef(const Market& market, sim::OrderId sim_id) const;
 
   PaperConfig config_;
   MarketMap markets_;
+  // Σ over markets of sim cash / reserved cash / MarkedValue, maintained by Collect (O(1) per
+  // call instead of a pass over every market per query).
+  core::Money cash_total_, reserved_total_, marked_total_;
+  // Markets with at least one fill, by ticker (what positions() lists).
+  std::map<std::string_view, const Market*> traded_;
   uint64_t next_order_id_ = 1;
   std::vector<FillEvent> fills_;
   std::vector<OrderEvent> order_events_;

@@ -61,7 +61,8 @@ struct Fixture {
     book::OrderBook& b = Book(ticker);
     fill(b);
     clock.AdvanceNanos(1'000'000);  // 1 ms per update
-    service->OnAcceptedUpdate(AcceptedUpdate{ticker, seq, clock.Now().millis(), &b});
+    service->OnAcceptedUpdate(
+        AcceptedUpdate{ticker, seq, clock.Now().millis(), clock.Now().millis(), &b});
   }
 
   core::SimulatedClock clock;
@@ -241,7 +242,8 @@ TEST(ActorServiceTest, ModelHotSwapUnderLoadMissesNoDecision) {
   std::thread feeder([&] {
     for (int i = 0; i < 4000; ++i) {
       book::OrderBook& b = books[static_cast<size_t>(i % 8)];
-      f.service->OnAcceptedUpdate(AcceptedUpdate{b.ticker(), i, 1'767'225'600'000 + i, &b});
+      const int64_t ms = 1'767'225'600'000 + i;
+      f.service->OnAcceptedUpdate(AcceptedUpdate{b.ticker(), i, ms, ms, &b});
       if (i % 64 == 0) std::this_thread::yield();
     }
     done = true;

@@ -183,6 +183,14 @@ TEST_F(PaperOrderManagerTest, TwoMarketsShareOneAccount) {
   EXPECT_EQ(positions[0].cost_basis, M("4.70"));
   EXPECT_EQ(positions[1].market_ticker, kB);
   EXPECT_EQ(positions[1].cost_basis, M("5.50"));
+  // The allocation-free visit lists the same open positions in the same order.
+  std::vector<std::pair<std::string, Count>> visited;
+  manager.ForEachOpenPosition([&](std::string_view t, Count position, Money cost_basis) {
+    visited.emplace_back(std::string(t), position);
+    EXPECT_EQ(cost_basis, t == kA ? M("4.70") : M("5.50"));
+  });
+  EXPECT_EQ(visited, (std::vector<std::pair<std::string, Count>>{{std::string(kA), C("10")},
+                                                                 {std::string(kB), C("-10")}}));
 
   // Order ids run across markets.
   const Events e = Drain(manager);
