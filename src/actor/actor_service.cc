@@ -3,10 +3,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/check.h"
 
 namespace kalshiflow::actor {
+namespace {
+
+// Latencies are measured on the steady clock; business time (orders, risk windows, event
+// times) comes from the injected clock, which a replay may drive in market time.
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 std::string_view MarketModeName(MarketMode mode) {
   switch (mode) {
@@ -152,7 +164,7 @@ bool ActorService::EnqueueLocked(uint32_t m) {
     ++pending_overflows_;
     return false;
   }
-  queue_.push_back(Trigger{m, clock_.Now().nanos()});
+  queue_.push_back(Trigger{m, SteadyNanos()});
   queued_[m] = 1;
   ++triggers_enqueued_;
   max_queue_depth_ = std::max<int64_t>(max_queue_depth_, static_cast<int64_t>(queue_.size()));
@@ -289,6 +301,7 @@ core::Count PositionChange(sim::Action action, core::Count size) {
 
 void ActorService::Decide(const Trigger& trigger) {
   const core::Timestamp start = clock_.Now();
+  const int64_t t_start = SteadyNanos();
   const uint32_t m = trigger.market;
   const std::string& ticker = snapshot_.market_ticker;
   if (m >= books_.size()) books_.resize(m + 1);
@@ -307,7 +320,7 @@ void ActorService::Decide(const Trigger& trigger) {
   e.seq = snapshot_.seq;
   e.point_ts_ms = snapshot_.current.ts_ms;
   e.decided_at = start;
-  e.queue_wait_ns = start.nanos() - trigger.enqueued_ns;
+  e.queue_wait_ns = t_start - trigger.enqueued_ns;
   e.risk_reject.reset();
   e.detail.clear();
   e.plan_note = sim::PlanNote::kHold;
@@ -339,7 +352,7 @@ void ActorService::Decide(const Trigger& trigger) {
   inputs.portfolio.positions = positions_;
   inputs.orders = orders_.order_features(ticker);
   spec_.Build(inputs, observation_);
-  const core::Timestamp observed = clock_.Now();
+  const int64_t t_observed = SteadyNanos();
 
   // 2. Action.
   const SelectorKind kind = selector_.load();
@@ -368,7 +381,7 @@ void ActorService::Decide(const Trigger& trigger) {
       sel.action = sim::Action::kHold;
       break;
   }
-  const core::Timestamp predicted = clock_.Now();
+  const int64_t t_predicted = SteadyNanos();
   e.action = error.empty() ? sel.action : sim::Action::kHold;
   e.model_action = sel.model_action;
   e.probability = sel.probability;
@@ -421,10 +434,10 @@ void ActorService::Decide(const Trigger& trigger) {
       }
     }
   }
-  const core::Timestamp handed = clock_.Now();
-  e.observation_ns = observed.nanos() - start.nanos();
-  e.prediction_ns = predicted.nanos() - observed.nanos();
-  e.decision_ns = handed.nanos() - start.nanos();
+  const int64_t t_handed = SteadyNanos();
+  e.observation_ns = t_observed - t_start;
+  e.prediction_ns = t_predicted - t_observed;
+  e.decision_ns = t_handed - t_start;
   risk_.RecordPipelineLatency(e.decision_ns);
   if (kind == SelectorKind::kRlModel) risk_.RecordPredictionLatency(e.prediction_ns);
 

@@ -16,7 +16,9 @@
 // one actor thread (or RunPending runs it on the caller, for tests and benchmarks — never both).
 // The OrderManager, the RiskManager's Record*/Check and the event sink are used only by the
 // pipeline thread. SetSelector, SwapModel, metrics() and the risk kill switch may be called from
-// any thread. Time comes from the injected clock.
+// any thread. Business time (order and risk timestamps, throttle windows, event times) comes
+// from the injected clock — wall time live, market time in a replay; latencies are measured on
+// std::chrono::steady_clock.
 #pragma once
 
 #include <atomic>
@@ -189,7 +191,7 @@ class ActorService {
                ActorEventSink* sink);
   struct Trigger {
     uint32_t market = 0;
-    int64_t enqueued_ns = 0;
+    int64_t enqueued_ns = 0;  // steady clock
   };
   // Queues a trigger for market `m` unless it is not traded, already waiting (coalesced) or
   // the queue is full (overflow). Caller holds mu_. True when queued.

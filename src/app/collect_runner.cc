@@ -80,6 +80,7 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
     (void)store.CloseSession(*session_id, end);
     throw CommandFailed(1, "collect: " + live.error().ToString());
   }
+  if (config.actor_hook) (*live)->collector().SetActorTriggerHook(config.actor_hook);
   const auto start = std::chrono::steady_clock::now();
   if (auto started = (*live)->Start(); !started.ok()) {
     throw CommandFailed(1, "collect: " + started.ToString());

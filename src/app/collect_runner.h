@@ -36,6 +36,8 @@ struct CollectRunConfig {
   /// Polled every 50 ms on the main thread with the collector's current stats: return true to
   /// stop (e.g. the demo stops once the local exchange's replay has been fully received).
   std::function<bool(const feed::CollectorStats&)> done;
+  /// Called on the collector's thread for every update the write queue accepted (the actor).
+  feed::ActorTriggerHook actor_hook;
 };
 
 struct CollectRunSummary {

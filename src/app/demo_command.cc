@@ -10,8 +10,12 @@
 //   5. rebuild every stored book and compare it with the recording (sessions verify);
 //   6. train a PPO agent on the recorded session (kalshiflow-train, --train-steps);
 //   7. evaluate it beside the HOLD / random / mean-reversion baselines with the simulator;
-//   8. print a summary (or --json).
-// Later issues add the actor and the dashboard.
+//   8. run the actor in paper mode on a second replay of the recording through the collector
+//      (the trained model; the mean-reversion rule with --train-steps 0), paper fills against
+//      the live books, in market time;
+//   9. print a summary (or --json, with the actor's decisions, orders_placed, fills, errors,
+//      pnl_dollars and decision latency at the top level).
+// Later: the actor against the local exchange's order endpoints (demo mode) and the dashboard.
 #include <fmt/format.h>
 #include <sys/wait.h>
 
@@ -26,6 +30,7 @@
 
 #include "app/collect_runner.h"
 #include "app/commands.h"
+#include "app/paper_actor.h"
 #include "book/book_set.h"
 #include "core/time.h"
 #include "exchange/exchange_server.h"
@@ -52,6 +57,7 @@ struct DemoArgs {
   double speed = 0;              // exchange replay speed; 0 = max
   double duration_s = 60;        // upper bound on the collection
   int64_t train_steps = 20'480;  // PPO env steps after the collection (0: skip training)
+  bool actor = true;             // step 8: the paper actor on a second replay
   bool json = false;
 };
 
@@ -266,8 +272,8 @@ void RunDemo(const DemoArgs& args) {
                  static_cast<long long>(verify->stored_snapshots + verify->stored_deltas),
                  static_cast<long long>(verify->recording_updates));
   }
-  const bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() && complete &&
-                  c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
+  bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() && complete &&
+            c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
   // 6. Training: PPO (SB3 defaults) on the session just recorded, by kalshiflow-train (the only
   //    binary that links LibTorch); 7. evaluation of the model beside the baselines.
   nlohmann::json trained, evaluated;
@@ -315,11 +321,80 @@ void RunDemo(const DemoArgs& args) {
     }
   }
 
+  // 8. The actor in paper mode, live: a second replay of the same recording through a fresh
+  //    exchange and the collector, every accepted update handed to the actor (the trained
+  //    model, or the mean-reversion rule without one), orders filled by the paper simulator
+  //    against the live books, in market time.
+  nlohmann::json actor_json;
+  bool actor_ok = true;
+  if (args.actor && verify->ok() && complete) {
+    PaperActorOptions actor_options;
+    actor_options.actor.market_mode = actor::MarketMode::kAll;
+    if (trained.is_object() && trained.contains("model_id")) {
+      auto model = (*store)->GetModel(trained["model_id"].get<int64_t>());
+      if (!model.ok()) throw CommandFailed(1, "demo: actor: " + model.error().ToString());
+      actor_options.actor.selector = actor::SelectorKind::kRlModel;
+      actor_options.model_path = model->checkpoint_path;
+      actor_options.model_id = model->id;
+      actor_options.model_label = fmt::format("{} v{}", model->name, model->version);
+    } else {
+      actor_options.actor.selector = actor::SelectorKind::kHardcoded;
+    }
+    PaperActor paper(actor_options);
+    auto replay = exchange::ExchangeServer::Start(exchange_options);
+    if (!replay.ok()) throw CommandFailed(1, "demo: exchange: " + replay.error().ToString());
+    CollectRunConfig actor_run = config;
+    actor_run.ws_url = (*replay)->ws_url();
+    actor_run.tls.ca_pem = (*replay)->certificate_pem();
+    actor_run.live_stats = false;
+    exchange::ExchangeServer* replay_server = replay->get();
+    actor_run.done = [replay_server](const feed::CollectorStats& s) {
+      const exchange::ExchangeStats e = replay_server->Stats();
+      return e.replay_finished && s.snapshots + s.deltas + s.duplicates + s.refused + s.trades +
+                                          s.tickers + s.decode_errors >=
+                                      e.market_frames_sent;
+    };
+    actor_run.actor_hook = paper.Hook();
+    std::fprintf(out, "  8. actor (paper, %s) on a second replay through the collector ...\n",
+                 actor_options.actor.selector == actor::SelectorKind::kRlModel
+                     ? actor_options.model_label.c_str()
+                     : "hardcoded mean reversion");
+    std::fflush(out);
+    paper.Start();
+    const CollectRunSummary actor_collected = RunCollection(actor_run, **store);
+    (*replay)->Stop();
+    paper.Finish();
+    const PaperActorSummary summary = paper.Summary();
+    actor_json = summary.ToJson();
+    actor_json["session_id"] = actor_collected.session_id;
+    actor_json["updates_collected"] =
+        actor_collected.collector.snapshots + actor_collected.collector.deltas;
+    actor_ok = summary.metrics.errors == 0 &&
+               actor_collected.status == storage::SessionStatus::kClosed &&
+               actor_collected.collector.rows_dropped == 0;
+    std::fprintf(out,
+                 "     %lld updates -> %lld decisions (%lld coalesced triggers); %lld orders "
+                 "placed, %lld fills, %lld risk rejections, %lld errors\n"
+                 "     P&L net of fees $%.2f (fees $%.2f), %zu markets traded; decision latency "
+                 "p50 %.1f us, p99 %.1f us (observation p50 %.1f us, prediction p50 %.1f us)\n",
+                 static_cast<long long>(summary.metrics.updates_ingested),
+                 static_cast<long long>(summary.metrics.decisions),
+                 static_cast<long long>(summary.metrics.triggers_coalesced),
+                 static_cast<long long>(summary.orders.orders_placed),
+                 static_cast<long long>(summary.orders.fills),
+                 static_cast<long long>(summary.metrics.risk_rejected),
+                 static_cast<long long>(summary.metrics.errors),
+                 actor_json["pnl_dollars"].get<double>(), actor_json["fees_dollars"].get<double>(),
+                 summary.positions.size(), summary.metrics.decision.p50_ns / 1e3,
+                 summary.metrics.decision.p99_ns / 1e3, summary.metrics.observation.p50_ns / 1e3,
+                 summary.metrics.prediction.p50_ns / 1e3);
+  }
+
   total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (args.json) {
     nlohmann::json j = {
-        {"ok", ok},
+        {"ok", ok && actor_ok},
         {"complete", complete},
         {"seconds", total_seconds},
         {"recording", recording_path},
@@ -341,7 +416,13 @@ void RunDemo(const DemoArgs& args) {
           {"recording_updates", verify->recording_updates}}},
         {"train", trained},
         {"evaluate", evaluated},
+        {"actor", actor_json},
     };
+    // The actor's headline figures at the top level too (issue 5's summary keys).
+    for (const char* key : {"decisions", "orders_placed", "fills", "errors", "pnl_dollars",
+                            "decision_latency_p50_us", "decision_latency_p99_us"}) {
+      if (actor_json.contains(key)) j[key] = actor_json[key];
+    }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::fprintf(out, "\n  Look at: %s sessions list --database-url sqlite://%s\n", cli.c_str(),
@@ -353,6 +434,9 @@ void RunDemo(const DemoArgs& args) {
     std::fprintf(out, "           %s recording stats %s --json\n", cli.c_str(),
                  recording_path.c_str());
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
+  }
+  if (!actor_ok) {
+    throw CommandFailed(1, "demo: the paper actor reported errors or lost updates (see above)");
   }
   if (!ok)
     throw CommandFailed(
@@ -396,6 +480,8 @@ void AddDemoCommand(CLI::App& app) {
                   "PPO env steps on the recorded session, then an evaluation beside the "
                   "baselines (0: skip)")
       ->capture_default_str();
+  cmd->add_flag("!--no-actor", args->actor,
+                "Skip step 8 (the actor in paper mode on a second replay)");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   cmd->callback([args] { RunDemo(*args); });
 }

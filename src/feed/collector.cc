@@ -174,10 +174,11 @@ bool Collector::Enqueue(storage::Row row) {
 }
 
 void Collector::Fire(std::string_view ticker, UpdateType type, int64_t sid, int64_t seq,
-                     core::Timestamp received) {
+                     core::Timestamp received, std::optional<int64_t> exchange_ts_ms) {
   if (!trigger_hook_) return;
   Bump(counters_->triggers);
-  trigger_hook_(ActorTrigger{ticker, type, sid, seq, received});
+  trigger_hook_(
+      ActorTrigger{ticker, type, sid, seq, received, exchange_ts_ms, books_.Find(ticker)});
 }
 
 void Collector::OnFrame(std::string_view frame, core::Timestamp received) {
@@ -307,7 +308,7 @@ void Collector::OnSnapshot(const kalshi::Message& m, core::Timestamp received) {
     row.yes_bids.assign(s.yes_bids.begin(), s.yes_bids.end());
     row.no_bids.assign(s.no_bids.begin(), s.no_bids.end());
     if (Enqueue(std::move(row))) {
-      Fire(s.market_ticker, UpdateType::kSnapshot, m.sid, *m.seq, received);
+      Fire(s.market_ticker, UpdateType::kSnapshot, m.sid, *m.seq, received, std::nullopt);
     }
   } else {
     Bump(counters_->refused);
@@ -372,7 +373,9 @@ void Collector::OnDelta(const kalshi::Message& m, core::Timestamp received) {
   row.side = d.side;
   row.price = d.price;
   row.delta = d.delta;
-  if (Enqueue(std::move(row))) Fire(d.market_ticker, UpdateType::kDelta, m.sid, *m.seq, received);
+  if (Enqueue(std::move(row))) {
+    Fire(d.market_ticker, UpdateType::kDelta, m.sid, *m.seq, received, d.ts_ms);
+  }
 }
 
 void Collector::OnError(const kalshi::Message& m) {

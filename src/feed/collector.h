@@ -63,7 +63,9 @@ struct ActorTrigger {
   UpdateType update_type = UpdateType::kDelta;
   int64_t sid = 0;
   int64_t seq = 0;
-  core::Timestamp received;  // local receive time of the frame
+  core::Timestamp received;               // local receive time of the frame
+  std::optional<int64_t> exchange_ts_ms;  // Kalshi's ts_ms of a delta (snapshots have none)
+  const book::OrderBook* book = nullptr;  // the market's book after the update (hook call only)
 };
 using ActorTriggerHook = std::function<void(const ActorTrigger&)>;
 
@@ -159,7 +161,7 @@ class Collector {
   void ForgetResync(int64_t sid);
   bool Enqueue(storage::Row row);
   void Fire(std::string_view ticker, UpdateType type, int64_t sid, int64_t seq,
-            core::Timestamp received);
+            core::Timestamp received, std::optional<int64_t> exchange_ts_ms);
   void Send(std::string text);
   int64_t NextId() { return next_command_id_++; }
   void UpdateLiveGauge();

@@ -44,7 +44,7 @@ TEST_F(CliTest, HelpListsEveryCommand) {
 // The main job: bundled real data -> recording -> local exchange (loopback TLS, signed) ->
 // collector -> SQLite -> integrity check against the recording.
 TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
-  auto r = RunCli("demo --duration 1200 --train-steps 0 --out-dir " + dir_.string());
+  auto r = RunCli("demo --duration 1200 --train-steps 0 --no-actor --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("wss://127.0.0.1:"), std::string::npos) << r.output;
@@ -144,6 +144,47 @@ TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
   EXPECT_GT(policies[2]["trades"].get<int64_t>(), 0);  // random trades (and pays fees)
   EXPECT_NE(policies[2]["total_fees"], "0.000000");
   EXPECT_EQ(j["evaluate"]["episodes"], 18);  // one per market
+  // Step 8: the trained model as the paper actor on a second replay (it may well hold).
+  EXPECT_EQ(j["actor"]["selector"], "rl_model");
+  EXPECT_EQ(j["actor"]["model_id"], j["train"]["model_id"]);
+  EXPECT_GT(j["decisions"].get<int64_t>(), 0);
+  EXPECT_EQ(j["errors"], 0);
+  EXPECT_EQ(j["actor"]["updates"], j["recording_frames"]);  // every accepted update ingested
+}
+
+// Step 8 with the mean-reversion rule (no training): the paper actor trades the live replay.
+TEST_F(CliTest, DemoPaperActorTradesTheLiveReplayWithoutErrors) {
+  auto r = RunCliStdout("demo --json --duration 1200 --train-steps 0 --out-dir " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_TRUE(j["ok"].get<bool>());
+  const auto& a = j["actor"];
+  EXPECT_EQ(a["mode"], "paper");
+  EXPECT_EQ(a["selector"], "hardcoded");
+  EXPECT_EQ(a["updates"], j["recording_frames"]);
+  // Issue 5's summary keys at the top level, equal to the actor's.
+  for (const char* key : {"decisions", "orders_placed", "fills", "errors", "pnl_dollars",
+                          "decision_latency_p50_us", "decision_latency_p99_us"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j[key], a[key]) << key;
+  }
+  EXPECT_GT(j["decisions"].get<int64_t>(), 18);
+  EXPECT_GT(j["orders_placed"].get<int64_t>(), 0);
+  EXPECT_GT(j["fills"].get<int64_t>(), 0);
+  EXPECT_EQ(j["errors"], 0);
+  EXPECT_GT(a["fees_dollars"].get<double>(), 0);  // fills pay Kalshi's fees
+  // Every decision is one of the five actions; the rule bought and sold.
+  int64_t by_action = 0;
+  for (const auto& [name, n] : a["actions"].items()) by_action += n.get<int64_t>();
+  EXPECT_EQ(by_action, a["decisions"].get<int64_t>());
+  EXPECT_GT(a["actions"]["BUY_YES"].get<int64_t>() + a["actions"]["SELL_YES"].get<int64_t>(), 0);
+  // P&L is the portfolio value (cash + positions at executable prices) less the starting cash.
+  EXPECT_NEAR(a["pnl_dollars"].get<double>(),
+              a["portfolio_value_dollars"].get<double>() - a["initial_cash_dollars"].get<double>(),
+              1e-6);
+  EXPECT_GT(a["decision_latency_p99_us"].get<double>(), 0);
+  EXPECT_GE(a["decision_latency_p99_us"].get<double>(), a["decision_latency_p50_us"].get<double>());
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {

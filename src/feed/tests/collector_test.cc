@@ -58,6 +58,10 @@ class CollectorTest : public ::testing::Test {
     std::unique_ptr<Collector> out = std::move(*c);
     out->SetActorTriggerHook([this](const ActorTrigger& t) {
       triggers_.push_back(std::string(t.market_ticker) + "@" + std::to_string(t.seq));
+      // What the actor copies: the book after the update and the exchange time (deltas only).
+      trigger_ts_.push_back(t.exchange_ts_ms.value_or(-1));
+      trigger_book_sizes_.push_back(
+          t.book == nullptr ? "none" : t.book->BidSizeAt(kYes, D("0.40")).ToString());
     });
     return out;
   }
@@ -117,6 +121,8 @@ class CollectorTest : public ::testing::Test {
   std::unique_ptr<storage::WriteQueue> queue_;
   RecordingSender sender_;
   std::vector<std::string> triggers_;
+  std::vector<int64_t> trigger_ts_;
+  std::vector<std::string> trigger_book_sizes_;
 };
 
 TEST_F(CollectorTest, RejectsBadOptions) {
@@ -177,6 +183,11 @@ TEST_F(CollectorTest, StoresSnapshotsAndDeltasAndTriggersAfterAcceptance) {
   EXPECT_EQ(s.frames, 6u);
   EXPECT_EQ(triggers_,
             (std::vector<std::string>{"KXA-1@1", "KXB-2@2", "KXC-3@3", "KXA-1@4", "KXB-2@5"}));
+  EXPECT_EQ(trigger_ts_, (std::vector<int64_t>{-1, -1, -1, 1700000000004, 1700000000005}));
+  // KXA-1's YES 0.40 level: 10 at its snapshot, 6 after its delta; each trigger saw its own
+  // market's book after the update (KXB-2 and KXC-3 have no 0.40 YES level).
+  EXPECT_EQ(trigger_book_sizes_,
+            (std::vector<std::string>{"10.00", "0.00", "0.00", "6.00", "0.00"}));
   const auto* a = c->books().Find("KXA-1");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->BidSizeAt(kYes, D("0.40")), C("6"));

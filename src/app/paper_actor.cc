@@ -1,0 +1,148 @@
+#include "app/paper_actor.h"
+
+#include <fmt/format.h>
+
+#include "app/commands.h"
+
+namespace kalshiflow::app {
+namespace {
+
+double Dollars(core::Money m) { return static_cast<double>(m.units()) / 1e6; }
+double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
+
+const trading::PaperConfig& CheckedPaper(const trading::PaperConfig& config) {
+  const core::Status status = trading::ValidatePaperConfig(config);
+  if (!status.ok()) throw CommandFailed(1, "actor: paper config: " + status.ToString());
+  return config;
+}
+
+const risk::RiskConfig& CheckedRisk(const risk::RiskConfig& config) {
+  if (auto error = risk::Validate(config)) {
+    throw CommandFailed(1, "actor: risk config: " + error->ToString());
+  }
+  return config;
+}
+
+}  // namespace
+
+PaperActor::PaperActor(PaperActorOptions options)
+    : options_(std::move(options)),
+      orders_(CheckedPaper(options_.paper)),
+      risk_(CheckedRisk(options_.risk), market_clock_) {
+  auto service = actor::ActorService::Create(options_.actor, orders_, risk_, market_clock_, this);
+  if (!service.ok()) throw CommandFailed(1, "actor: " + service.error().ToString());
+  service_ = std::move(service).value();
+  if (options_.actor.selector == actor::SelectorKind::kRlModel) {
+    auto model =
+        actor::ActorModel::Load(options_.model_path, options_.actor.observation_spec,
+                                /*observation_size=*/52, options_.model_id, options_.model_label);
+    if (!model.ok()) throw CommandFailed(1, "actor: model: " + model.error().ToString());
+    service_->SwapModel(std::move(model).value());
+  }
+}
+
+PaperActor::~PaperActor() {
+  if (service_) service_->Stop();
+}
+
+feed::ActorTriggerHook PaperActor::Hook() {
+  return [this](const feed::ActorTrigger& t) {
+    if (t.book == nullptr) return;
+    if (t.exchange_ts_ms && *t.exchange_ts_ms > 0) {
+      const core::Timestamp ts = core::Timestamp::FromMillis(*t.exchange_ts_ms);
+      if (ts > market_clock_.Now()) market_clock_.Set(ts);
+    }
+    service_->OnAcceptedUpdate(actor::AcceptedUpdate{t.market_ticker, t.seq, t.exchange_ts_ms,
+                                                     t.received.millis(), t.book});
+  };
+}
+
+void PaperActor::Start() { service_->Start(); }
+
+void PaperActor::Finish() {
+  service_->WaitIdle();
+  service_->Stop();
+  // Events of the last decisions (the pipeline thread has stopped: this thread owns it now).
+  orders_.DrainEvents(&fills_, &order_events_);
+  for (const auto& e : order_events_) {
+    if (e.reject != sim::OrderReject::kNone) ++order_rejects_;
+  }
+  fill_events_ += static_cast<int64_t>(fills_.size());
+  fills_.clear();
+  order_events_.clear();
+}
+
+void PaperActor::OnDecision(const actor::ActorEvent&) {
+  // Pipeline thread: the order manager's events since the last decision.
+  orders_.DrainEvents(&fills_, &order_events_);
+  fill_events_ += static_cast<int64_t>(fills_.size());
+  for (const auto& e : order_events_) {
+    if (e.reject != sim::OrderReject::kNone) ++order_rejects_;
+  }
+  fills_.clear();
+  order_events_.clear();
+}
+
+PaperActorSummary PaperActor::Summary() const {
+  PaperActorSummary s;
+  s.metrics = service_->metrics();
+  s.selector = s.metrics.selector;
+  s.model_id = s.metrics.model_id;
+  s.orders = orders_.counters();
+  s.initial_cash = options_.paper.initial_cash;
+  s.cash = orders_.cash();
+  s.portfolio_value = orders_.portfolio_value();
+  s.positions = orders_.positions();
+  s.fill_events = fill_events_;
+  s.order_rejects = order_rejects_;
+  return s;
+}
+
+nlohmann::json PaperActorSummary::ToJson() const {
+  nlohmann::json positions_json = nlohmann::json::array();
+  for (const auto& p : positions) {
+    positions_json.push_back({{"market_ticker", p.market_ticker},
+                              {"position", p.position.ToString()},
+                              {"cost_basis", p.cost_basis.ToString()},
+                              {"realized_pnl", p.realized_pnl.ToString()},
+                              {"fees_paid", p.fees_paid.ToString()},
+                              {"fills", p.fills}});
+  }
+  nlohmann::json actions = nlohmann::json::object();
+  for (int a = 0; a < sim::kNumActions; ++a) {
+    actions[std::string(sim::ActionName(static_cast<sim::Action>(a)))] = metrics.actions[a];
+  }
+  const core::Money pnl = portfolio_value - initial_cash;
+  return {
+      {"mode", "paper"},
+      {"selector", selector},
+      {"model_id", model_id},
+      {"updates", metrics.updates_ingested},
+      {"decisions", metrics.decisions},
+      {"actions", actions},
+      {"orders_placed", orders.orders_placed},
+      {"orders_amended", orders.orders_amended},
+      {"orders_canceled", orders.orders_canceled},
+      {"orders_rejected", orders.orders_rejected},
+      {"fills", orders.fills},
+      {"contracts_filled", orders.contracts_filled.ToString()},
+      {"fees_dollars", Dollars(orders.fees_paid)},
+      {"risk_rejected", metrics.risk_rejected},
+      {"errors", metrics.errors},
+      {"initial_cash_dollars", Dollars(initial_cash)},
+      {"cash_dollars", Dollars(cash)},
+      {"portfolio_value_dollars", Dollars(portfolio_value)},
+      {"pnl_dollars", Dollars(pnl)},
+      {"positions", positions_json},
+      {"triggers_coalesced", metrics.triggers_coalesced},
+      {"trigger_overflows", metrics.trigger_overflows},
+      {"observation_latency_p50_us", Micros(metrics.observation.p50_ns)},
+      {"observation_latency_p99_us", Micros(metrics.observation.p99_ns)},
+      {"prediction_latency_p50_us", Micros(metrics.prediction.p50_ns)},
+      {"prediction_latency_p99_us", Micros(metrics.prediction.p99_ns)},
+      {"decision_latency_p50_us", Micros(metrics.decision.p50_ns)},
+      {"decision_latency_p99_us", Micros(metrics.decision.p99_ns)},
+  };
+}
+
+}  // namespace kalshiflow::app

@@ -1,0 +1,82 @@
+// The actor in paper mode as a program part: a PaperOrderManager, a RiskManager and an
+// ActorService wired to the collector's actor-trigger hook, driven in market time, with a
+// summary. Used by `kalshiflow demo` (step 8); `kalshiflow actor` will reuse it.
+//
+// Market time: the service's business clock (orders, risk throttle and cool-downs, event
+// times) follows Kalshi's `ts_ms` of the updates it is told about, so a replay at any speed
+// trades as the market would have: the 250 ms throttle is 250 ms of market time. Latencies are
+// measured on the steady clock by the service.
+//
+// Threading: Hook() runs on the collector's thread; the pipeline on the service's own thread
+// (Start/Finish); Summary() after Finish().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "actor/actor_service.h"
+#include "core/time.h"
+#include "feed/collector.h"
+#include "risk/risk_manager.h"
+#include "trading/paper_order_manager.h"
+
+namespace kalshiflow::app {
+
+struct PaperActorOptions {
+  actor::ActorConfig actor;
+  trading::PaperConfig paper;
+  risk::RiskConfig risk;
+  /// For selector rl_model: the checkpoint to run and where it came from.
+  std::string model_path;
+  int64_t model_id = 0;
+  std::string model_label;
+};
+
+struct PaperActorSummary {
+  std::string selector;
+  int64_t model_id = 0;
+  actor::ActorMetrics metrics;
+  trading::OrderManagerCounters orders;
+  core::Money initial_cash;
+  core::Money cash;
+  core::Money portfolio_value;
+  std::vector<trading::MarketPosition> positions;
+  int64_t fill_events = 0;
+  int64_t order_rejects = 0;  // order events with a reject (insufficient balance, ...)
+  /// One JSON object: decisions, orders_placed, fills, errors, pnl_dollars,
+  /// decision_latency_p50_us / p99_us, observation / prediction latencies, actions, ...
+  nlohmann::json ToJson() const;
+};
+
+class PaperActor final : private actor::ActorEventSink {
+ public:
+  /// Throws CommandFailed(1, ...) when the configuration or the model is refused.
+  explicit PaperActor(PaperActorOptions options);
+  ~PaperActor() override;
+
+  /// The collector hook: advances market time, hands the update to the actor.
+  feed::ActorTriggerHook Hook();
+  void Start();
+  /// Waits until every queued trigger was decided, then stops the pipeline thread.
+  void Finish();
+  PaperActorSummary Summary() const;
+
+ private:
+  void OnDecision(const actor::ActorEvent& event) override;
+
+  PaperActorOptions options_;
+  core::SimulatedClock market_clock_;
+  trading::PaperOrderManager orders_;
+  risk::RiskManager risk_;
+  std::unique_ptr<actor::ActorService> service_;
+  // Pipeline thread only (OnDecision), read by Summary after Finish.
+  std::vector<trading::FillEvent> fills_;
+  std::vector<trading::OrderEvent> order_events_;
+  int64_t fill_events_ = 0;
+  int64_t order_rejects_ = 0;
+};
+
+}  // namespace kalshiflow::app
