@@ -156,21 +156,9 @@ void ReplayEnv::StartEpisode(std::size_t index, std::span<float> out) {
 }
 
 void ReplayEnv::ApplyPoint(std::size_t point) {
-  const MarketStream& s = *stream_;
-  const uint32_t end = s.points[point].end;
-  for (uint32_t i = s.PointBegin(point); i < end; ++i) {
-    const MarketUpdate& u = s.updates[i];
-    if (u.kind == MarketUpdate::Kind::kSnapshot) {
-      const auto error = book_.ApplySnapshot(s.SnapshotYes(u), s.SnapshotNo(u));
-      KF_CHECK(!error, "replay of {}: snapshot refused: {}", s.ticker, book::BookErrorName(*error));
-    } else {
-      const auto applied = book_.ApplyDelta(u.side, core::Price::FromUnits(u.price_units),
-                                            core::Count::FromUnits(u.delta_units));
-      KF_CHECK(applied.ok(), "replay of {}: delta refused: {}", s.ticker,
-               book::BookErrorName(applied.error()));
-    }
+  ApplyPointUpdates(*stream_, point, book_, [this](const MarketUpdate& u) {
     sim_->OnBookUpdate(core::Timestamp::FromNanos(u.local_ns));
-  }
+  });
 }
 
 void ReplayEnv::BuildObservation(std::span<float> out) {

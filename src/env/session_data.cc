@@ -320,4 +320,22 @@ std::size_t SessionData::MemoryBytes() const {
   return bytes;
 }
 
+void ApplyPointUpdates(const MarketStream& s, std::size_t point, book::OrderBook& book,
+                       const std::function<void(const MarketUpdate&)>& after_each) {
+  const uint32_t end = s.points[point].end;
+  for (uint32_t i = s.PointBegin(point); i < end; ++i) {
+    const MarketUpdate& u = s.updates[i];
+    if (u.kind == MarketUpdate::Kind::kSnapshot) {
+      const auto error = book.ApplySnapshot(s.SnapshotYes(u), s.SnapshotNo(u));
+      KF_CHECK(!error, "replay of {}: snapshot refused: {}", s.ticker, book::BookErrorName(*error));
+    } else {
+      const auto applied = book.ApplyDelta(u.side, core::Price::FromUnits(u.price_units),
+                                           core::Count::FromUnits(u.delta_units));
+      KF_CHECK(applied.ok(), "replay of {}: delta refused: {}", s.ticker,
+               book::BookErrorName(applied.error()));
+    }
+    if (after_each) after_each(u);
+  }
+}
+
 }  // namespace kalshiflow::env

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
@@ -27,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "book/order_book.h"
 #include "core/fixed_point.h"
 #include "core/market.h"
 #include "core/status.h"
@@ -88,6 +90,13 @@ struct MarketStream {
   /// Updates of point i: [points[i-1].end, points[i].end).
   uint32_t PointBegin(std::size_t i) const { return i == 0 ? 0 : points[i - 1].end; }
 };
+
+/// Applies the updates of data point `point` of `stream` to `book` in order (snapshots replace
+/// the ladders, deltas change one level), calling `after_each` after every update when given.
+/// The updates were accepted by a book at load time, so a refusal here is a broken invariant
+/// (KF_CHECK naming the market). Used by ReplayEnv and by `features dump`.
+void ApplyPointUpdates(const MarketStream& stream, std::size_t point, book::OrderBook& book,
+                       const std::function<void(const MarketUpdate&)>& after_each = {});
 
 /// Load-time counters of one session.
 struct SessionStats {

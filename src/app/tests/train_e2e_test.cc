@@ -147,6 +147,56 @@ TEST_F(TrainCliTest, FeaturesDumpPrintsOneLinePerDataPointInTimeOrder) {
   EXPECT_EQ(std::count(limited.output.begin(), limited.output.end(), '\n'), 5);
 }
 
+// A market with a single data point (one snapshot) is no training episode, but it is a data
+// point of the session: its line is printed in time order like the others.
+TEST_F(TrainCliTest, FeaturesDumpPrintsSinglePointMarketsToo) {
+  auto store = storage::testing::OpenOrDie((dir_ / "kf.db").string());
+  const storage::SessionId id = storage::testing::NewSessionOrDie(*store);
+  env::SyntheticMarketOptions options;
+  options.seed = 11;
+  options.markets = 2;
+  options.points = 50;
+  std::vector<storage::Row> rows;
+  for (const auto& u : env::SyntheticSessionUpdates(id, options)) {
+    std::visit([&](const auto& r) { rows.emplace_back(r); }, u);
+  }
+  storage::SnapshotRow lone;
+  lone.session_id = id;
+  lone.market_ticker = "KXLONE-26JAN01-T1";
+  lone.sid = 99;
+  lone.seq = 1;
+  const size_t middle = rows.size() / 2;
+  lone.local_ts = std::visit([](const auto& r) { return r.local_ts; }, rows[middle - 1]);
+  lone.yes_bids = {{*core::Price::Parse("0.31"), *core::Count::Parse("7")}};
+  lone.no_bids = {{*core::Price::Parse("0.66"), *core::Count::Parse("4")}};
+  rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(middle), lone);
+  ASSERT_TRUE(store->WriteBatch(rows).ok());
+  storage::SessionEnd end;
+  end.ended_at = core::Timestamp::FromNanos(1);
+  ASSERT_TRUE(store->CloseSession(id, end).ok());
+
+  auto r = RunCliStdout("features dump --session " + std::to_string(id) + db_);
+  ASSERT_EQ(r.exit_code, 0);
+  std::istringstream in(r.output);
+  int lines = 0, lone_lines = 0;
+  int64_t last_ts = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_GE(j["ts_ms"].get<int64_t>(), last_ts);
+    last_ts = j["ts_ms"].get<int64_t>();
+    if (j["market_ticker"] == "KXLONE-26JAN01-T1") {
+      ++lone_lines;
+      EXPECT_EQ(j["yes_bids"], nlohmann::json::parse(R"([["0.3100","7.00"]])"));
+      EXPECT_NEAR(j["obs"][0].get<double>(), 0.31, 1e-6);  // feature 0: best YES bid
+      EXPECT_EQ(j["obs"].size(), 52u);
+    }
+    ++lines;
+  }
+  EXPECT_EQ(lone_lines, 1);
+  EXPECT_EQ(lines, 2 * 50 + 1);
+}
+
 TEST_F(TrainCliTest, BadArgumentsFailCleanly) {
   auto r = RunCli("train --algo dqn --steps 10 --name x" + db_);
   EXPECT_EQ(r.exit_code, 2);
