@@ -47,6 +47,7 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
     throw CommandFailed(1, "collect: cannot create the session: " + session_id.error().ToString());
   }
   summary.session_id = *session_id;
+  if (config.on_session) config.on_session(*session_id);
   storage::WriteQueueOptions queue_options;
   queue_options.capacity = config.queue_capacity;
   auto queue = storage::WriteQueue::Create(store, queue_options);

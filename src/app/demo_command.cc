@@ -330,6 +330,7 @@ void RunDemo(const DemoArgs& args) {
   if (args.actor && verify->ok() && complete) {
     PaperActorOptions actor_options;
     actor_options.actor.market_mode = actor::MarketMode::kAll;
+    actor_options.store = store->get();
     if (trained.is_object() && trained.contains("model_id")) {
       auto model = (*store)->GetModel(trained["model_id"].get<int64_t>());
       if (!model.ok()) throw CommandFailed(1, "demo: actor: " + model.error().ToString());
@@ -355,6 +356,7 @@ void RunDemo(const DemoArgs& args) {
                                       e.market_frames_sent;
     };
     actor_run.actor_hook = paper.Hook();
+    actor_run.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
     std::fprintf(out, "  8. actor (paper, %s) on a second replay through the collector ...\n",
                  actor_options.actor.selector == actor::SelectorKind::kRlModel
                      ? actor_options.model_label.c_str()
@@ -369,12 +371,14 @@ void RunDemo(const DemoArgs& args) {
     actor_json["session_id"] = actor_collected.session_id;
     actor_json["updates_collected"] =
         actor_collected.collector.snapshots + actor_collected.collector.deltas;
-    actor_ok = summary.metrics.errors == 0 &&
+    actor_ok = summary.metrics.errors == 0 && summary.events_dropped == 0 &&
+               summary.events_persisted == summary.metrics.decisions &&
                actor_collected.status == storage::SessionStatus::kClosed &&
                actor_collected.collector.rows_dropped == 0;
     std::fprintf(out,
                  "     %lld updates -> %lld decisions (%lld coalesced triggers); %lld orders "
-                 "placed, %lld fills, %lld risk rejections, %lld errors\n"
+                 "placed, %lld fills, %lld risk rejections, %lld errors; %lld decisions "
+                 "persisted\n"
                  "     P&L net of fees $%.2f (fees $%.2f), %zu markets traded; decision latency "
                  "p50 %.1f us, p99 %.1f us (observation p50 %.1f us, prediction p50 %.1f us)\n",
                  static_cast<long long>(summary.metrics.updates_ingested),
@@ -384,6 +388,7 @@ void RunDemo(const DemoArgs& args) {
                  static_cast<long long>(summary.orders.fills),
                  static_cast<long long>(summary.metrics.risk_rejected),
                  static_cast<long long>(summary.metrics.errors),
+                 static_cast<long long>(summary.events_persisted),
                  actor_json["pnl_dollars"].get<double>(), actor_json["fees_dollars"].get<double>(),
                  summary.positions.size(), summary.metrics.decision.p50_ns / 1e3,
                  summary.metrics.decision.p99_ns / 1e3, summary.metrics.observation.p50_ns / 1e3,

@@ -32,6 +32,11 @@ PaperActor::PaperActor(PaperActorOptions options)
   auto service = actor::ActorService::Create(options_.actor, orders_, risk_, market_clock_, this);
   if (!service.ok()) throw CommandFailed(1, "actor: " + service.error().ToString());
   service_ = std::move(service).value();
+  if (options_.store != nullptr) {
+    auto queue = storage::WriteQueue::Create(*options_.store);
+    if (!queue.ok()) throw CommandFailed(1, "actor: event queue: " + queue.error().ToString());
+    events_ = std::move(queue).value();
+  }
   if (options_.actor.selector == actor::SelectorKind::kRlModel) {
     auto model =
         actor::ActorModel::Load(options_.model_path, options_.actor.observation_spec,
@@ -62,6 +67,11 @@ void PaperActor::Start() { service_->Start(); }
 void PaperActor::Finish() {
   service_->WaitIdle();
   service_->Stop();
+  if (events_) {
+    const core::Status shut = events_->Shutdown();
+    events_stats_ = events_->Stats();
+    if (!shut.ok()) throw CommandFailed(1, "actor: event queue: " + shut.ToString());
+  }
   // Events of the last decisions (the pipeline thread has stopped: this thread owns it now).
   orders_.DrainEvents(&fills_, &order_events_);
   for (const auto& e : order_events_) {
@@ -72,7 +82,39 @@ void PaperActor::Finish() {
   order_events_.clear();
 }
 
-void PaperActor::OnDecision(const actor::ActorEvent&) {
+void PaperActor::OnDecision(const actor::ActorEvent& e) {
+  if (events_) {
+    storage::ActorEventRow row;
+    row.session_id = session_id_.load();
+    if (e.model_id > 0) row.model_id = e.model_id;
+    row.market_ticker = e.market_ticker;
+    row.seq = e.seq;
+    row.local_ts = e.decided_at;
+    row.event_type = "decision";
+    row.action = static_cast<int32_t>(e.action);
+    row.action_name = std::string(sim::ActionName(e.action));
+    row.position_units = e.position_after.units();
+    row.cash_micros = e.cash_after.units();
+    row.portfolio_value_micros = e.portfolio_value_after.units();
+    row.latency_ns = e.decision_ns;
+    if (e.outcome == actor::DecisionOutcome::kError) row.error = e.detail;
+    nlohmann::json details = {{"decision", e.decision},
+                              {"outcome", actor::DecisionOutcomeName(e.outcome)},
+                              {"selector", actor::SelectorKindName(e.selector)},
+                              {"point_ts_ms", e.point_ts_ms},
+                              {"model_action", e.model_action},
+                              {"probability", e.probability},
+                              {"plan", sim::PlanNoteName(e.plan_note)},
+                              {"ops_sent", e.ops_sent},
+                              {"queue_wait_ns", e.queue_wait_ns},
+                              {"observation_ns", e.observation_ns},
+                              {"prediction_ns", e.prediction_ns}};
+    if (e.risk_reject) details["risk_reject"] = risk::RejectReasonName(*e.risk_reject);
+    if (!e.detail.empty()) details["detail"] = e.detail;
+    row.details = details.dump();
+    ++events_offered_;
+    if (!events_->TryEnqueue(std::move(row))) ++events_refused_;
+  }
   // Pipeline thread: the order manager's events since the last decision.
   orders_.DrainEvents(&fills_, &order_events_);
   fill_events_ += static_cast<int64_t>(fills_.size());
@@ -95,6 +137,9 @@ PaperActorSummary PaperActor::Summary() const {
   s.positions = orders_.positions();
   s.fill_events = fill_events_;
   s.order_rejects = order_rejects_;
+  s.events_persisted = static_cast<int64_t>(events_stats_.written);
+  s.events_dropped =
+      events_refused_ + static_cast<int64_t>(events_stats_.rejected + events_stats_.abandoned);
   return s;
 }
 
@@ -128,6 +173,8 @@ nlohmann::json PaperActorSummary::ToJson() const {
       {"contracts_filled", orders.contracts_filled.ToString()},
       {"fees_dollars", Dollars(orders.fees_paid)},
       {"risk_rejected", metrics.risk_rejected},
+      {"events_persisted", events_persisted},
+      {"events_dropped", events_dropped},
       {"errors", metrics.errors},
       {"initial_cash_dollars", Dollars(initial_cash)},
       {"cash_dollars", Dollars(cash)},

@@ -11,6 +11,7 @@
 // (Start/Finish); Summary() after Finish().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,8 @@
 #include "core/time.h"
 #include "feed/collector.h"
 #include "risk/risk_manager.h"
+#include "storage/store.h"
+#include "storage/write_queue.h"
 #include "trading/paper_order_manager.h"
 
 namespace kalshiflow::app {
@@ -33,6 +36,9 @@ struct PaperActorOptions {
   std::string model_path;
   int64_t model_id = 0;
   std::string model_label;
+  /// Where every decision is persisted (rl_actor_events) through the actor's own write queue;
+  /// null: not persisted.
+  storage::Store* store = nullptr;
 };
 
 struct PaperActorSummary {
@@ -45,7 +51,9 @@ struct PaperActorSummary {
   core::Money portfolio_value;
   std::vector<trading::MarketPosition> positions;
   int64_t fill_events = 0;
-  int64_t order_rejects = 0;  // order events with a reject (insufficient balance, ...)
+  int64_t order_rejects = 0;     // order events with a reject (insufficient balance, ...)
+  int64_t events_persisted = 0;  // decisions accepted by the write queue and written
+  int64_t events_dropped = 0;    // decisions the write queue refused (full) or failed to write
   /// One JSON object: decisions, orders_placed, fills, errors, pnl_dollars,
   /// decision_latency_p50_us / p99_us, observation / prediction latencies, actions, ...
   nlohmann::json ToJson() const;
@@ -59,6 +67,8 @@ class PaperActor final : private actor::ActorEventSink {
 
   /// The collector hook: advances market time, hands the update to the actor.
   feed::ActorTriggerHook Hook();
+  /// The collection session the decisions belong to (CollectRunConfig::on_session).
+  void SetSessionId(storage::SessionId id) { session_id_.store(id); }
   void Start();
   /// Waits until every queued trigger was decided, then stops the pipeline thread.
   void Finish();
@@ -72,6 +82,10 @@ class PaperActor final : private actor::ActorEventSink {
   trading::PaperOrderManager orders_;
   risk::RiskManager risk_;
   std::unique_ptr<actor::ActorService> service_;
+  std::unique_ptr<storage::WriteQueue> events_;  // null without a store
+  std::atomic<storage::SessionId> session_id_{0};
+  int64_t events_offered_ = 0, events_refused_ = 0;  // pipeline thread
+  storage::WriteQueueStats events_stats_;            // after Finish
   // Pipeline thread only (OnDecision), read by Summary after Finish.
   std::vector<trading::FillEvent> fills_;
   std::vector<trading::OrderEvent> order_events_;

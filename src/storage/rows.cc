@@ -48,6 +48,7 @@ std::string_view RowKindName(const Row& row) {
     std::string_view operator()(const SnapshotRow&) const { return "snapshot"; }
     std::string_view operator()(const DeltaRow&) const { return "delta"; }
     std::string_view operator()(const RawFrameRow&) const { return "raw_frame"; }
+    std::string_view operator()(const ActorEventRow&) const { return "actor_event"; }
   };
   return std::visit(Visitor{}, row);
 }

@@ -129,12 +129,34 @@ struct RawFrameRow {
   friend bool operator==(const RawFrameRow&, const RawFrameRow&) = default;
 };
 
-/// Anything the write queue can carry. To add a kind (actor events, orders, fills: their
-/// tables exist since schema version 2), add a struct here, a case in RowKindName, and an
-/// insert in every Store implementation: std::visit makes a missing handler a compile error.
-using Row = std::variant<SnapshotRow, DeltaRow, RawFrameRow>;
+/// One actor decision (DESIGN §7 "actor events"), table rl_actor_events (schema version 2).
+/// Units: position in core::Count units (+YES / -NO), money in core::Money units (1e-6 $),
+/// latency in ns.
+struct ActorEventRow {
+  SessionId session_id = 0;         // the collection session the actor ran on (0: none, NULL)
+  std::optional<int64_t> model_id;  // rl_model decisions: the registry id
+  std::string market_ticker;
+  std::optional<int64_t> sid;  // the order-book update acted on (sid may be unknown)
+  std::optional<int64_t> seq;
+  core::Timestamp local_ts;       // when the decision was made (business clock)
+  std::string event_type;         // "decision"
+  std::optional<int32_t> action;  // sim::Action index
+  std::string action_name;        // "HOLD", "BUY_YES", ...
+  std::optional<int64_t> position_units;
+  std::optional<int64_t> cash_micros;
+  std::optional<int64_t> portfolio_value_micros;
+  std::optional<int64_t> latency_ns;  // trigger -> order handed over (or HOLD)
+  std::string error;                  // empty: NULL
+  std::string details;                // a JSON object (outcome, risk reason, plan, timings)
+  friend bool operator==(const ActorEventRow&, const ActorEventRow&) = default;
+};
 
-/// "snapshot" / "delta" / "raw_frame".
+/// Anything the write queue can carry. To add a kind (orders, fills: their tables exist since
+/// schema version 2), add a struct here, a case in RowKindName, and an insert in every Store
+/// implementation: std::visit makes a missing handler a compile error.
+using Row = std::variant<SnapshotRow, DeltaRow, RawFrameRow, ActorEventRow>;
+
+/// "snapshot" / "delta" / "raw_frame" / "actor_event".
 std::string_view RowKindName(const Row& row);
 
 /// An update read back for replay: a snapshot or a delta.

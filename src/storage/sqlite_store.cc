@@ -114,6 +114,7 @@ struct SqliteStore::Impl {
   Statement insert_snapshot;
   Statement insert_delta;
   Statement insert_frame;
+  Statement insert_actor_event;
   Statement add_counts;
   std::string compressed;  // scratch buffer for raw frames
 
@@ -121,6 +122,7 @@ struct SqliteStore::Impl {
     insert_snapshot = Statement();
     insert_delta = Statement();
     insert_frame = Statement();
+    insert_actor_event = Statement();
     add_counts = Statement();
     if (db != nullptr) sqlite3_close_v2(db);
     ZSTD_freeCCtx(cctx);
@@ -156,6 +158,12 @@ struct SqliteStore::Impl {
                                "UPDATE rl_orderbook_sessions SET snapshots_count = "
                                "snapshots_count + ?2, deltas_count = deltas_count + ?3, "
                                "frames_count = frames_count + ?4 WHERE id = ?1"));
+    KF_RETURN_IF_ERROR(prepare(
+        insert_actor_event,
+        "INSERT INTO rl_actor_events (session_id, model_id, market_ticker, sid, sequence_id, "
+        "local_ts_ns, event_type, action, action_name, position_units, cash_micros, "
+        "portfolio_value_micros, latency_ns, error, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
     // Last, so that valid() above means "all prepared".
     KF_RETURN_IF_ERROR(prepare(insert_snapshot,
                                "INSERT INTO rl_orderbook_snapshots (session_id, market_ticker, "
@@ -193,6 +201,31 @@ struct SqliteStore::Impl {
     KF_RETURN_IF_ERROR(s.BindText(7, core::OutcomeSideName(row.side)));
     KF_RETURN_IF_ERROR(s.BindInt64(8, row.price.units()));
     KF_RETURN_IF_ERROR(s.BindInt64(9, row.delta.units()));
+    return s.Run();
+  }
+
+  core::Status Insert(const ActorEventRow& row) {
+    Statement& s = insert_actor_event;
+    ResetOnExit reset(s);
+    auto optional_text = [&](int index, const std::string& text) {
+      return text.empty() ? s.BindNull(index) : s.BindText(index, text);
+    };
+    KF_RETURN_IF_ERROR(row.session_id > 0 ? s.BindInt64(1, row.session_id) : s.BindNull(1));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(2, row.model_id));
+    KF_RETURN_IF_ERROR(s.BindText(3, row.market_ticker));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(4, row.sid));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(5, row.seq));
+    KF_RETURN_IF_ERROR(s.BindInt64(6, row.local_ts.nanos()));
+    KF_RETURN_IF_ERROR(s.BindText(7, row.event_type));
+    KF_RETURN_IF_ERROR(
+        s.BindOptionalInt64(8, row.action ? std::optional<int64_t>(*row.action) : std::nullopt));
+    KF_RETURN_IF_ERROR(optional_text(9, row.action_name));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(10, row.position_units));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(11, row.cash_micros));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(12, row.portfolio_value_micros));
+    KF_RETURN_IF_ERROR(s.BindOptionalInt64(13, row.latency_ns));
+    KF_RETURN_IF_ERROR(optional_text(14, row.error));
+    KF_RETURN_IF_ERROR(optional_text(15, row.details));
     return s.Run();
   }
 
@@ -269,9 +302,8 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
           fmt::format("sqlite cache size {} KiB is negative", options.cache_size_kib));
     }
     if (options.zstd_level < ZSTD_minCLevel() || options.zstd_level > ZSTD_maxCLevel()) {
-      return core::InvalidArgumentError(fmt::format("zstd level {} outside {}..{}",
-                                                    options.zstd_level, ZSTD_minCLevel(),
-                                                    ZSTD_maxCLevel()));
+      return core::InvalidArgumentError(fmt::format(
+          "zstd level {} outside {}..{}", options.zstd_level, ZSTD_minCLevel(), ZSTD_maxCLevel()));
     }
     const bool in_memory = path == ":memory:";
     if (!in_memory) {
@@ -526,9 +558,10 @@ core::Status SqliteStore::WriteBatch(std::span<const Row> rows) {
               ++c.snapshots;
             } else if constexpr (std::is_same_v<T, DeltaRow>) {
               ++c.deltas;
-            } else {
-              static_assert(std::is_same_v<T, RawFrameRow>, "unhandled row kind");
+            } else if constexpr (std::is_same_v<T, RawFrameRow>) {
               ++c.frames;
+            } else {
+              static_assert(std::is_same_v<T, ActorEventRow>, "unhandled row kind");
             }
             return impl_->Insert(row);
           },

@@ -185,6 +185,18 @@ TEST_F(CliTest, DemoPaperActorTradesTheLiveReplayWithoutErrors) {
               1e-6);
   EXPECT_GT(a["decision_latency_p99_us"].get<double>(), 0);
   EXPECT_GE(a["decision_latency_p99_us"].get<double>(), a["decision_latency_p50_us"].get<double>());
+  // Every decision, HOLD included, was persisted through the write queue (rl_actor_events).
+  EXPECT_EQ(a["events_persisted"], a["decisions"]);
+  EXPECT_EQ(a["events_dropped"], 0);
+  auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto counts = (*store)->TableRowCounts();
+  ASSERT_TRUE(counts.ok());
+  int64_t events = -1;
+  for (const auto& c : *counts) {
+    if (c.table == "rl_actor_events") events = c.rows;
+  }
+  EXPECT_EQ(events, a["decisions"].get<int64_t>());
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {

@@ -487,3 +487,77 @@ TEST(SqliteStoreNamesTest, EnumNamesRoundTrip) {
 
 }  // namespace
 }  // namespace kalshiflow::storage
+
+namespace kalshiflow::storage {
+namespace {
+
+// An actor decision goes through WriteBatch into rl_actor_events with every column, NULLs where
+// the row has no value, and leaves the session's market-data counts alone.
+TEST(SqliteStoreActorEventTest, ActorEventRowsAreStoredColumnByColumn) {
+  testing::TempDir dir;
+  const std::string path = dir.File("kf.db");
+  auto store = testing::OpenOrDie(path);
+  const SessionId id = testing::NewSessionOrDie(*store);
+  ActorEventRow full;
+  full.session_id = id;
+  full.market_ticker = "KXA-26JAN01-T1";
+  full.seq = 42;
+  full.local_ts = core::Timestamp::FromNanos(1'767'225'600'123'456'789);
+  full.event_type = "decision";
+  full.action = 1;
+  full.action_name = "BUY_YES";
+  full.position_units = 1'000;
+  full.cash_micros = 996'700'000;
+  full.portfolio_value_micros = 999'500'000;
+  full.latency_ns = 3'210;
+  full.details = R"({"outcome":"executed"})";
+  ActorEventRow bare;  // no session, no model, no numbers
+  bare.market_ticker = "KXB-26JAN01-T1";
+  bare.local_ts = core::Timestamp::FromNanos(5);
+  bare.event_type = "decision";
+  bare.error = "model produced a non-finite output";
+  ASSERT_TRUE(store->WriteBatch(std::vector<Row>{full, bare}).ok());
+  EXPECT_EQ(RowKindName(Row(full)), "actor_event");
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT session_id, model_id, market_ticker, sequence_id, "
+                               "local_ts_ns, action, action_name, position_units, cash_micros, "
+                               "portfolio_value_micros, latency_ns, error, details FROM "
+                               "rl_actor_events ORDER BY id",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(q, 0), id);
+  EXPECT_EQ(sqlite3_column_type(q, 1), SQLITE_NULL);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)), "KXA-26JAN01-T1");
+  EXPECT_EQ(sqlite3_column_int64(q, 3), 42);
+  EXPECT_EQ(sqlite3_column_int64(q, 4), 1'767'225'600'123'456'789);
+  EXPECT_EQ(sqlite3_column_int64(q, 5), 1);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 6)), "BUY_YES");
+  EXPECT_EQ(sqlite3_column_int64(q, 7), 1'000);
+  EXPECT_EQ(sqlite3_column_int64(q, 8), 996'700'000);
+  EXPECT_EQ(sqlite3_column_int64(q, 9), 999'500'000);
+  EXPECT_EQ(sqlite3_column_int64(q, 10), 3'210);
+  EXPECT_EQ(sqlite3_column_type(q, 11), SQLITE_NULL);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 12)),
+               R"({"outcome":"executed"})");
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_type(q, 0), SQLITE_NULL);  // no session
+  EXPECT_EQ(sqlite3_column_type(q, 5), SQLITE_NULL);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 11)),
+               "model produced a non-finite output");
+  EXPECT_EQ(sqlite3_column_type(q, 12), SQLITE_NULL);
+  EXPECT_EQ(sqlite3_step(q), SQLITE_DONE);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  auto info = store->GetSession(id);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->counts.frames, 0);
+  EXPECT_EQ(info->counts.snapshots, 0);
+}
+
+}  // namespace
+}  // namespace kalshiflow::storage
