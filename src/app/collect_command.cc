@@ -1,5 +1,6 @@
 // `kalshiflow collect`: record live order books from Kalshi (demo or production) or any
-// Kalshi-compatible exchange (the local one) into the database.
+// Kalshi-compatible exchange (the local one) into the database. `kalshiflow actor`: the same
+// collection with the actor on the collector's trigger hook (paper mode; see RunActor).
 //
 // Configuration (flags override the environment; DESIGN §9):
 //   KALSHI_TRADING_ENVIRONMENT  demo (default) | production       --environment
@@ -21,9 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "actor/model_reloader.h"
 #include "app/collect_runner.h"
 #include "app/commands.h"
 #include "app/database.h"
+#include "app/model_registry.h"
+#include "app/paper_actor.h"
 #include "feed/discovery.h"
 #include "kalshi/auth/signer.h"
 #include "net/https_client.h"
@@ -75,7 +79,17 @@ bool IsLoopbackUrl(const std::string& url) {
          url.find("://localhost") != std::string::npos || url.find("://[::1]") != std::string::npos;
 }
 
-void RunCollect(CollectArgs args) {
+// Everything a collection needs, resolved from flags and the environment. The signer is held
+// here because the run config points at it.
+struct CollectSetup {
+  std::optional<kalshi::auth::Signer> signer;
+  std::unique_ptr<storage::Store> store;
+  std::string db_url;
+  CollectRunConfig config;
+};
+
+CollectSetup PrepareCollect(CollectArgs args) {
+  CollectSetup setup;
   // Environment and endpoints (PROTOCOL §2: hosts).
   if (args.environment.empty()) args.environment = Env("KALSHI_TRADING_ENVIRONMENT");
   if (args.environment.empty()) args.environment = "demo";
@@ -103,7 +117,7 @@ void RunCollect(CollectArgs args) {
   // Credentials (never printed).
   if (args.api_key_id.empty()) args.api_key_id = Env("KALSHI_API_KEY_ID");
   if (args.private_key.empty()) args.private_key = Env("KALSHI_PRIVATE_KEY_PATH");
-  std::optional<kalshi::auth::Signer> signer;
+  std::optional<kalshi::auth::Signer>& signer = setup.signer;
   if (!args.private_key.empty()) {
     auto loaded = kalshi::auth::Signer::FromFile(args.private_key);
     if (!loaded.ok()) throw CommandFailed(2, "collect: private key: " + loaded.error().ToString());
@@ -175,12 +189,12 @@ void RunCollect(CollectArgs args) {
                                        args.market_mode));
   }
 
-  const std::string db_url = ResolveDatabaseUrl(args.database_url);
-  auto store = OpenStoreOrFail(db_url, /*create_if_missing=*/true);
-  if (auto migrated = store->Migrate(); !migrated.ok()) {
+  setup.db_url = ResolveDatabaseUrl(args.database_url);
+  setup.store = OpenStoreOrFail(setup.db_url, /*create_if_missing=*/true);
+  if (auto migrated = setup.store->Migrate(); !migrated.ok()) {
     throw CommandFailed(1, "collect: database migration: " + migrated.error().ToString());
   }
-  CollectRunConfig config;
+  CollectRunConfig& config = setup.config;
   config.ws_url = ws_url;
   config.tls = tls;
   config.api_key_id = args.api_key_id;
@@ -210,11 +224,13 @@ void RunCollect(CollectArgs args) {
       return stats.snapshots + stats.deltas > 0 && now - idle->since >= limit;
     };
   }
-  InstallStopSignalHandlers();
   std::fprintf(stderr, "collect: %zu markets from %s into %s (Ctrl-C stops)\n", tickers.size(),
-               ws_url.c_str(), RedactedDatabaseUrl(db_url).c_str());
-  const CollectRunSummary summary = RunCollection(config, *store);
-  if (args.json) {
+               ws_url.c_str(), RedactedDatabaseUrl(setup.db_url).c_str());
+  return setup;
+}
+
+void PrintCollectSummary(const CollectRunSummary& summary, bool json) {
+  if (json) {
     std::printf("%s\n", CollectSummaryJson(summary).c_str());
   } else {
     const auto& c = summary.collector;
@@ -233,6 +249,13 @@ void RunCollect(CollectArgs args) {
         static_cast<unsigned long long>(c.rows_dropped),
         static_cast<unsigned long long>(summary.disconnects));
   }
+}
+
+void RunCollect(const CollectArgs& args) {
+  CollectSetup setup = PrepareCollect(args);
+  InstallStopSignalHandlers();
+  const CollectRunSummary summary = RunCollection(setup.config, *setup.store);
+  PrintCollectSummary(summary, args.json);
   if (summary.status == storage::SessionStatus::kError) {
     throw CommandFailed(1, "collect: " + summary.error);
   }
@@ -240,12 +263,9 @@ void RunCollect(CollectArgs args) {
 
 }  // namespace
 
-void AddCollectCommand(CLI::App& app) {
-  auto args = std::make_shared<CollectArgs>();
-  auto* cmd = app.add_subcommand(
-      "collect",
-      "Record live order books over Kalshi's WebSocket API (demo, production, or a local "
-      "exchange) into the database");
+namespace {
+
+void AddCollectFlags(CLI::App* cmd, CollectArgs* args) {
   cmd->add_option("--environment", args->environment,
                   "demo | production (default: KALSHI_TRADING_ENVIRONMENT, else demo)");
   cmd->add_option("--api-key-id", args->api_key_id, "API key id (default: KALSHI_API_KEY_ID)");
@@ -271,6 +291,176 @@ void AddCollectCommand(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--trades", args->trades, "Also subscribe to the trade channel");
   cmd->add_flag("--json", args->json, "Print a final summary object (no live stats)");
+}
+
+struct ActorArgs {
+  CollectArgs collect;
+  std::string mode = "paper";  // paper | demo | production
+  std::string selector;        // RL_ACTOR_STRATEGY, default rl_model with --model else hardcoded
+  std::string model;           // registry reference (RL_ACTOR_MODEL_ID)
+  bool follow = false;         // reload when another version of the model name is deployed
+  std::string actor_markets;   // all | config | first (RL_ACTOR_TARGET_MARKET_MODE)
+  std::string actor_tickers;   // config
+  int first_markets = 1;
+  int64_t throttle_ms = -1;  // RL_ACTOR_THROTTLE_MS, 250
+  double cash_dollars = 1000;
+};
+
+// `kalshiflow actor`: the collector with the actor on its trigger hook (DESIGN §7-8).
+void RunActor(ActorArgs args) {
+  // Mode and the production guard (DESIGN §8) come before anything touches the network.
+  if (args.mode == "production") {
+    if (Env("KALSHI_PRODUCTION_CONFIRMED") != "true") {
+      throw CommandFailed(2,
+                          "actor: --mode production trades real money and needs "
+                          "KALSHI_PRODUCTION_CONFIRMED=true in the environment; refused");
+    }
+    throw CommandFailed(2,
+                        "actor: --mode production needs the Kalshi order manager, which is not "
+                        "built yet; use --mode paper");
+  }
+  if (args.mode == "demo") {
+    throw CommandFailed(2,
+                        "actor: --mode demo needs the Kalshi order manager, which is not built "
+                        "yet; use --mode paper");
+  }
+  if (args.mode != "paper") {
+    throw CommandFailed(
+        2, fmt::format("actor: --mode must be paper, demo or production, not '{}'", args.mode));
+  }
+  PaperActorOptions options;
+  if (args.selector.empty()) args.selector = Env("RL_ACTOR_STRATEGY");
+  if (args.model.empty()) args.model = Env("RL_ACTOR_MODEL_ID");
+  if (args.selector.empty()) args.selector = args.model.empty() ? "hardcoded" : "rl_model";
+  const auto selector = actor::ParseSelectorKind(args.selector);
+  if (!selector) {
+    throw CommandFailed(2, fmt::format("actor: --selector / RL_ACTOR_STRATEGY must be rl_model, "
+                                       "hardcoded or disabled, not '{}'",
+                                       args.selector));
+  }
+  options.actor.selector = *selector;
+  if (*selector == actor::SelectorKind::kRlModel && args.model.empty()) {
+    throw CommandFailed(2, "actor: selector rl_model needs --model (or RL_ACTOR_MODEL_ID)");
+  }
+  if (args.actor_markets.empty()) args.actor_markets = Env("RL_ACTOR_TARGET_MARKET_MODE");
+  if (args.actor_markets.empty()) args.actor_markets = "all";
+  const auto market_mode = actor::ParseMarketMode(args.actor_markets);
+  if (!market_mode) {
+    throw CommandFailed(2, fmt::format("actor: --actor-markets must be all, config or first, "
+                                       "not '{}'",
+                                       args.actor_markets));
+  }
+  options.actor.market_mode = *market_mode;
+  options.actor.tickers = SplitTickers(args.actor_tickers);
+  options.actor.first_markets = args.first_markets;
+  if (args.throttle_ms < 0) {
+    const std::string t = Env("RL_ACTOR_THROTTLE_MS");
+    args.throttle_ms = t.empty() ? 250 : std::atoll(t.c_str());
+  }
+  if (args.throttle_ms < 0) throw CommandFailed(2, "actor: RL_ACTOR_THROTTLE_MS must be >= 0");
+  options.risk.throttle_ns = args.throttle_ms * 1'000'000;
+  if (!(args.cash_dollars >= 0)) throw CommandFailed(2, "actor: --cash must be >= 0");
+  options.paper.initial_cash =
+      core::Money::FromUnits(static_cast<int64_t>(args.cash_dollars * 1e6 + 0.5));
+
+  CollectSetup setup = PrepareCollect(args.collect);
+  options.store = setup.store.get();
+  std::optional<storage::ModelInfo> model;
+  if (*selector == actor::SelectorKind::kRlModel) {
+    model = ResolveModelOrFail(*setup.store, args.model);
+    options.model_path = model->checkpoint_path;
+    options.model_id = model->id;
+    options.model_label = fmt::format("{} v{}", model->name, model->version);
+  }
+  PaperActor paper(options);
+  // --follow: the registry's deployed version of the model's name, polled off the hot path.
+  std::unique_ptr<actor::ModelReloader> reloader;
+  if (model && args.follow) {
+    storage::Store* store = setup.store.get();
+    const std::string name = model->name;
+    reloader =
+        paper.MakeReloader([store, name]() -> core::Result<std::optional<actor::ModelReference>> {
+          storage::ModelFilter filter;
+          filter.name = name;
+          filter.status = storage::ModelStatus::kDeployed;
+          filter.limit = 1;
+          KF_ASSIGN_OR_RETURN(auto deployed, store->ListModels(filter));
+          if (deployed.empty()) return std::optional<actor::ModelReference>();
+          const storage::ModelInfo& m = deployed.front();
+          return std::optional<actor::ModelReference>(actor::ModelReference{
+              m.id, m.checkpoint_path, fmt::format("{} v{}", m.name, m.version)});
+        });
+  }
+  setup.config.actor_hook = paper.Hook();
+  setup.config.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
+  InstallStopSignalHandlers();
+  std::fprintf(stderr, "actor: paper mode, selector %s%s\n", args.selector.c_str(),
+               model ? fmt::format(" ({})", options.model_label).c_str() : "");
+  paper.Start();
+  if (reloader) reloader->Start();
+  const CollectRunSummary summary = RunCollection(setup.config, *setup.store);
+  if (reloader) reloader->Stop();
+  paper.Finish();
+  const PaperActorSummary actor_summary = paper.Summary();
+  nlohmann::json actor_json = actor_summary.ToJson();
+  actor_json["session_id"] = summary.session_id;
+  if (args.collect.json) {
+    nlohmann::json j = {{"collect", nlohmann::json::parse(CollectSummaryJson(summary, -1))},
+                        {"actor", actor_json}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    PrintCollectSummary(summary, false);
+    std::printf("actor: %s\n", actor_json.dump().c_str());
+  }
+  if (summary.status == storage::SessionStatus::kError) {
+    throw CommandFailed(1, "actor: " + summary.error);
+  }
+  if (actor_summary.metrics.errors > 0 || actor_summary.events_dropped > 0) {
+    throw CommandFailed(1, "actor: decisions failed or were not persisted (see the summary)");
+  }
+}
+
+}  // namespace
+
+void AddActorCommand(CLI::App& app) {
+  auto args = std::make_shared<ActorArgs>();
+  auto* cmd = app.add_subcommand(
+      "actor",
+      "Run the actor on live order books: the collector (as `collect`) with every accepted "
+      "update handed to the decision pipeline; paper mode fills orders in process");
+  AddCollectFlags(cmd, &args->collect);
+  cmd->add_option("--mode", args->mode,
+                  "paper (in-process fills) | demo | production (Kalshi orders: not built yet; "
+                  "production also needs KALSHI_PRODUCTION_CONFIRMED=true)")
+      ->capture_default_str();
+  cmd->add_option("--selector", args->selector,
+                  "rl_model | hardcoded | disabled (default: RL_ACTOR_STRATEGY, else rl_model "
+                  "with --model, else hardcoded)");
+  cmd->add_option("--model", args->model,
+                  "Registry model: id, name (latest) or name@version (default: "
+                  "RL_ACTOR_MODEL_ID)");
+  cmd->add_flag("--follow", args->follow,
+                "Hot-reload when another version of the model's name is deployed");
+  cmd->add_option("--actor-markets", args->actor_markets,
+                  "Which collected markets to trade: all | config | first (default: "
+                  "RL_ACTOR_TARGET_MARKET_MODE, else all)");
+  cmd->add_option("--actor-tickers", args->actor_tickers, "Comma list for --actor-markets config");
+  cmd->add_option("--first-markets", args->first_markets, "N for --actor-markets first")
+      ->capture_default_str();
+  cmd->add_option("--throttle-ms", args->throttle_ms,
+                  "Minimum ms between orders per market (default: RL_ACTOR_THROTTLE_MS, else 250)");
+  cmd->add_option("--cash", args->cash_dollars, "Paper account starting cash, dollars")
+      ->capture_default_str();
+  cmd->callback([args] { RunActor(*args); });
+}
+
+void AddCollectCommand(CLI::App& app) {
+  auto args = std::make_shared<CollectArgs>();
+  auto* cmd = app.add_subcommand(
+      "collect",
+      "Record live order books over Kalshi's WebSocket API (demo, production, or a local "
+      "exchange) into the database");
+  AddCollectFlags(cmd, args.get());
   cmd->callback([args] { RunCollect(*args); });
 }
 

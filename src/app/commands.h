@@ -28,6 +28,7 @@ void AddDemoCommand(CLI::App& app);       // demo_command.cc
 void AddSessionsCommand(CLI::App& app);   // sessions_command.cc ("sessions list|show|verify")
 void AddExchangeCommand(CLI::App& app);   // exchange_command.cc
 void AddCollectCommand(CLI::App& app);    // collect_command.cc
+void AddActorCommand(CLI::App& app);      // collect_command.cc
 void AddModelsCommand(CLI::App& app);     // models_command.cc ("models list|show|...")
 void AddTrainCommand(CLI::App& app);      // train_command.cc (runs kalshiflow-train)
 void AddEvaluateCommand(CLI::App& app);   // evaluate_command.cc

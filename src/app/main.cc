@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddSessionsCommand(app);
   kalshiflow::app::AddExchangeCommand(app);
   kalshiflow::app::AddCollectCommand(app);
+  kalshiflow::app::AddActorCommand(app);
   kalshiflow::app::AddModelsCommand(app);
   kalshiflow::app::AddTrainCommand(app);
   kalshiflow::app::AddEvaluateCommand(app);

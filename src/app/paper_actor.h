@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actor/actor_service.h"
+#include "actor/model_reloader.h"
 #include "core/time.h"
 #include "feed/collector.h"
 #include "risk/risk_manager.h"
@@ -67,6 +68,12 @@ class PaperActor final : private actor::ActorEventSink {
 
   /// The collector hook: advances market time, hands the update to the actor.
   feed::ActorTriggerHook Hook();
+  /// A hot-reload poller bound to this actor's service (destroy it before the actor).
+  std::unique_ptr<actor::ModelReloader> MakeReloader(
+      actor::ModelSource source,
+      std::chrono::milliseconds poll_interval = std::chrono::seconds(5)) {
+    return std::make_unique<actor::ModelReloader>(*service_, std::move(source), poll_interval);
+  }
   /// The collection session the decisions belong to (CollectRunConfig::on_session).
   void SetSessionId(storage::SessionId id) { session_id_.store(id); }
   void Start();

@@ -22,6 +22,7 @@
 #include "kalshi/auth/signer.h"
 #include "recording/convert.h"
 #include "storage/database_url.h"
+#include "storage/store.h"
 
 namespace kalshiflow {
 namespace {
@@ -293,6 +294,69 @@ TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
   auto s = LastJsonObject(show.output);
   EXPECT_EQ(s["environment"], "local");
   EXPECT_EQ(s["status"], "closed");
+}
+
+// `kalshiflow actor` in paper mode: the collector with the actor on its trigger hook against
+// the local exchange replaying a real day; the mean-reversion rule trades, every decision is
+// persisted in rl_actor_events.
+TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
+  auto server = StartExchange();
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert-actor.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const fs::path db_file = *dir_ / "actor.db";
+  const std::string db = "sqlite://" + db_file.string();
+  auto r = RunCommand(std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded" +
+                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
+                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
+                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
+                      "--json --database-url " +
+                      db);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJsonObject(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_EQ(j["collect"]["status"], "closed");
+  EXPECT_EQ(j["collect"]["drops"], 0);
+  const auto& a = j["actor"];
+  EXPECT_EQ(a["mode"], "paper");
+  EXPECT_EQ(a["selector"], "hardcoded");
+  EXPECT_EQ(a["updates"].get<int64_t>(), frames_);  // every accepted update reached the actor
+  EXPECT_GT(a["decisions"].get<int64_t>(), 0);
+  EXPECT_GT(a["orders_placed"].get<int64_t>(), 0);
+  EXPECT_GT(a["fills"].get<int64_t>(), 0);
+  EXPECT_EQ(a["errors"], 0);
+  EXPECT_EQ(a["events_persisted"], a["decisions"]);
+  EXPECT_EQ(a["session_id"], j["collect"]["session_id"]);
+  auto store = storage::OpenStore(db);
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto counts = (*store)->TableRowCounts();
+  ASSERT_TRUE(counts.ok());
+  int64_t events = -1;
+  for (const auto& c : *counts) {
+    if (c.table == "rl_actor_events") events = c.rows;
+  }
+  EXPECT_EQ(events, a["decisions"].get<int64_t>());
+}
+
+// Production trading stays behind explicit confirmation (DESIGN §8), checked before anything
+// touches the network; the Kalshi order manager's modes are refused with the reason.
+TEST_F(CollectE2eTest, ActorCliRefusesProductionWithoutConfirmationAndUnbuiltModes) {
+  const std::string cli = std::string(KF_CLI_PATH);
+  auto r = RunCommand("env -u KALSHI_PRODUCTION_CONFIRMED " + cli + " actor --mode production");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("KALSHI_PRODUCTION_CONFIRMED=true"), std::string::npos) << r.output;
+  r = RunCommand("KALSHI_PRODUCTION_CONFIRMED=true " + cli + " actor --mode production");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.find("needs KALSHI_PRODUCTION_CONFIRMED"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
+  r = RunCommand(cli + " actor --mode demo");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = RunCommand(cli + " actor --mode live");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("'live'"), std::string::npos) << r.output;
+  r = RunCommand(cli + " actor --selector rl_model");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--model"), std::string::npos) << r.output;
 }
 
 TEST_F(CollectE2eTest, BadCredentialsStopCollectWithTheCause) {
