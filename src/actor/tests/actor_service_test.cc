@@ -157,6 +157,39 @@ TEST(ActorServiceTest, KillSwitchThrottleAndPositionLimitFireInThePipeline) {
   EXPECT_GT(f.risk.reject_count(risk::RejectReason::kPositionLimit), 0);
 }
 
+// The slow-pipeline breaker is fed by the pipeline's own latency samples: with a 1 ns budget
+// every decision is "slow", two in a row open the breaker, orders are refused while it is open
+// (HOLD decisions still run), and it closes after its cool-down on the business clock.
+TEST(ActorServiceTest, SlowPipelineBreakerOpensFromThePipelinesLatencyAndRecovers) {
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  r.pipeline_budget_ns = 1;
+  r.slow_streak = 2;
+  r.latency_cooldown_ns = 30'000'000'000;
+  Fixture f(ActorConfig{}, r);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);
+  f.service->RunPending();
+  f.Update("KXA-26JAN01-T1", 2, CheapBook);
+  f.service->RunPending();  // the second slow sample opens the breaker after this decision
+  f.Update("KXA-26JAN01-T1", 3, CheapBook);
+  f.service->RunPending();
+  auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(events[1].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(events[2].risk_reject, risk::RejectReason::kBreakerOpen);
+  EXPECT_NE(events[2].detail.find("slow_pipeline"), std::string::npos) << events[2].detail;
+  EXPECT_TRUE(f.risk.breaker_status(risk::Breaker::kSlowPipeline).open);
+  // After the cool-down (business time) the breaker is closed when the next order is checked.
+  f.clock.AdvanceNanos(r.latency_cooldown_ns);
+  f.Update("KXA-26JAN01-T1", 4, CheapBook);
+  f.service->RunPending();
+  events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].outcome, DecisionOutcome::kExecuted);
+  EXPECT_EQ(f.risk.breaker_status(risk::Breaker::kSlowPipeline).trips, 2);  // and re-tripped
+}
+
 // A 52 -> 5 policy (no hidden layers) whose logits are the bias: `action` always wins.
 std::shared_ptr<const ActorModel> ConstantModel(int action, int64_t id) {
   policy::DenseLayer head{52, 5, std::vector<float>(52 * 5, 0.0f), std::vector<float>(5, 0.0f)};
