@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/check.h"
 
@@ -28,6 +29,8 @@ std::string_view MarketModeName(MarketMode mode) {
       return "first";
     case MarketMode::kAll:
       return "all";
+    case MarketMode::kHot:
+      return "hot";
   }
   return "?";
 }
@@ -36,6 +39,7 @@ std::optional<MarketMode> ParseMarketMode(std::string_view text) {
   if (text == "config") return MarketMode::kConfig;
   if (text == "first") return MarketMode::kFirst;
   if (text == "all") return MarketMode::kAll;
+  if (text == "hot") return MarketMode::kHot;
   return std::nullopt;
 }
 
@@ -67,6 +71,14 @@ core::Status Validate(const ActorConfig& c) {
   if (c.contract_size.units() <= 0) {
     return core::InvalidArgumentError(
         fmt::format("actor: contract_size must be > 0, got {}", c.contract_size.ToString()));
+  }
+  if (c.market_mode == MarketMode::kHot &&
+      (c.hot_top_k < 1 || c.hot_rank_interval_ms <= 0 || c.hot_window_ms <= 0 ||
+       c.hot_max_spread.units() <= 0)) {
+    return core::InvalidArgumentError(fmt::format(
+        "actor: hot mode needs hot_top_k >= 1, positive intervals and spread, got k={} "
+        "interval={} ms window={} ms spread={}",
+        c.hot_top_k, c.hot_rank_interval_ms, c.hot_window_ms, c.hot_max_spread.ToString()));
   }
   if (c.latency_samples < 1) {
     return core::InvalidArgumentError("actor: latency_samples must be >= 1");
@@ -111,7 +123,8 @@ bool ActorService::Trades(std::string_view ticker) const {
     case MarketMode::kConfig:
       return std::find(config_.tickers.begin(), config_.tickers.end(), ticker) !=
              config_.tickers.end();
-    case MarketMode::kFirst: {
+    case MarketMode::kFirst:
+    case MarketMode::kHot: {
       std::lock_guard lock(mu_);
       const auto m = features_.FindMarket(ticker);
       return m && *m < traded_.size() && traded_[*m] == 1;
@@ -127,6 +140,16 @@ void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
     ++updates_ingested_;
     ingested_.clear();
     features_.Ingest(update, &ingested_);
+    if (config_.market_mode == MarketMode::kHot && !ingested_.empty()) {
+      const int64_t now_ms = clock_.Now().millis();
+      for (uint32_t m : ingested_) {
+        if (m >= activity_ms_.size()) activity_ms_.resize(m + 1);
+        activity_ms_[m].push_back(now_ms);
+      }
+      const std::size_t changes = pending_changes_.size();
+      RankHotLocked(now_ms);
+      queued |= pending_changes_.size() != changes;  // wake the pipeline to apply them
+    }
     for (uint32_t m : ingested_) queued |= EnqueueLocked(m);
   }
   if (queued) wake_.notify_one();
@@ -150,6 +173,9 @@ bool ActorService::EnqueueLocked(uint32_t m) {
       case MarketMode::kFirst:
         trade = traded_count_ < config_.first_markets;
         break;
+      case MarketMode::kHot:
+        trade = false;  // RankHotLocked decides
+        break;
     }
     traded_[m] = trade ? 1 : 0;
     if (trade) ++traded_count_;
@@ -171,6 +197,92 @@ bool ActorService::EnqueueLocked(uint32_t m) {
   return true;
 }
 
+void ActorService::RankHotLocked(int64_t now_ms) {
+  if (last_rank_ms_ && now_ms - *last_rank_ms_ < config_.hot_rank_interval_ms) return;
+  last_rank_ms_ = now_ms;
+  const uint32_t n = features_.market_count();
+  if (traded_.size() < n) {
+    queued_.resize(n, 0);
+    traded_.resize(n, -1);
+  }
+  if (activity_ms_.size() < n) activity_ms_.resize(n);
+  struct Ranked {
+    double score;
+    uint32_t market;
+  };
+  std::vector<Ranked> eligible;
+  std::vector<double> score(n, 0.0);
+  for (uint32_t m = 0; m < n; ++m) {
+    auto& times = activity_ms_[m];
+    while (!times.empty() && times.front() <= now_ms - config_.hot_window_ms) times.pop_front();
+    score[m] = std::log1p(static_cast<double>(times.size()));
+    const book::OrderBook& b = features_.book(m);
+    const auto bid = b.BestBid(core::OutcomeSide::kYes);
+    const auto ask = b.BestAsk(core::OutcomeSide::kYes);
+    if (bid && ask && ask->price - bid->price <= config_.hot_max_spread) {
+      eligible.push_back({score[m], m});
+    }
+  }
+  // Most active first; ties by order of first appearance (deterministic).
+  std::stable_sort(eligible.begin(), eligible.end(),
+                   [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+  const std::size_t k = static_cast<std::size_t>(config_.hot_top_k);
+  std::vector<uint8_t> keep(n, 0);
+  std::size_t kept = 0;
+  // Incumbents stay while in the top 2K and liquid (eligible).
+  for (std::size_t r = 0; r < eligible.size() && r < 2 * k; ++r) {
+    const uint32_t m = eligible[r].market;
+    if (traded_[m] == 1 && kept < k) {
+      keep[m] = 1;
+      ++kept;
+    }
+  }
+  for (std::size_t r = 0; r < eligible.size() && kept < k; ++r) {
+    const uint32_t m = eligible[r].market;
+    if (keep[m] == 0) {
+      keep[m] = 1;
+      ++kept;
+    }
+  }
+  for (uint32_t m = 0; m < n; ++m) {
+    const bool was = traded_[m] == 1;
+    const bool is = keep[m] == 1;
+    if (was == is) continue;
+    traded_[m] = is ? 1 : 0;
+    pending_changes_.push_back({features_.ticker(m), is, score[m]});
+    if (is) {
+      ++markets_selected_;
+    } else {
+      ++markets_left_;
+    }
+  }
+}
+
+void ActorService::ApplySelectionChanges() {
+  std::vector<SelectionChange> changes;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_changes_.empty()) return;
+    changes.swap(pending_changes_);
+  }
+  for (const SelectionChange& c : changes) {
+    const core::Timestamp now = clock_.Now();
+    // Leaving a market cancels its working orders; positions stay for the position rules.
+    if (!c.selected) orders_.CancelAll(c.ticker, now);
+    ActorEvent e;
+    e.event_type = c.selected ? "market_selected" : "market_left";
+    e.market_ticker = c.ticker;
+    e.decided_at = now;
+    e.action = sim::Action::kHold;
+    e.outcome = DecisionOutcome::kHold;
+    e.detail = fmt::format("hot activity score {:.3f}", c.score);
+    e.position_after = orders_.position(c.ticker);
+    e.cash_after = orders_.cash();
+    e.portfolio_value_after = orders_.portfolio_value();
+    if (sink_ != nullptr) sink_->OnDecision(e);
+  }
+}
+
 bool ActorService::Pop(Trigger& out) {
   int64_t overflows = 0;
   bool popped = false;
@@ -178,17 +290,23 @@ bool ActorService::Pop(Trigger& out) {
     std::lock_guard lock(mu_);
     overflows = pending_overflows_;
     pending_overflows_ = 0;
-    if (!queue_.empty()) {
+    while (!queue_.empty() && !popped) {
       out = queue_.front();
       queue_.pop_front();
       queued_[out.market] = 0;
+      if (traded_[out.market] != 1) continue;  // left the traded set while waiting (hot)
       const bool ok = features_.Snapshot(out.market, snapshot_);
       KF_CHECK(ok, "a queued market without data ({})", out.market);
       popped = true;
     }
-    running_decision_ = popped;
+    running_decision_ = popped || !pending_changes_.empty();
   }
   if (overflows > 0) risk_.RecordQueueOverflow();
+  ApplySelectionChanges();
+  if (!popped) {
+    std::lock_guard lock(mu_);
+    running_decision_ = false;
+  }
   return popped;
 }
 
@@ -224,7 +342,9 @@ void ActorService::RunLoop() {
     std::unique_lock lock(mu_);
     idle_.notify_all();
     if (stop_) return;
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty() || pending_overflows_ > 0; });
+    wake_.wait(lock, [this] {
+      return stop_ || !queue_.empty() || pending_overflows_ > 0 || !pending_changes_.empty();
+    });
     if (stop_ && queue_.empty()) {
       idle_.notify_all();
       return;
@@ -244,7 +364,8 @@ void ActorService::Stop() {
 
 void ActorService::WaitIdle() {
   std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return queue_.empty() && !running_decision_; });
+  idle_.wait(lock,
+             [this] { return queue_.empty() && pending_changes_.empty() && !running_decision_; });
 }
 
 void ActorService::SetSelector(SelectorKind kind) { selector_.store(kind); }
@@ -488,6 +609,8 @@ ActorMetrics ActorService::metrics() const {
     out.trigger_overflows = trigger_overflows_;
     out.queue_depth = static_cast<int64_t>(queue_.size());
     out.max_queue_depth = max_queue_depth_;
+    out.markets_selected = markets_selected_;
+    out.markets_left = markets_left_;
   }
   {
     std::lock_guard lock(metrics_mu_);

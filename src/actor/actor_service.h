@@ -50,8 +50,9 @@ enum class MarketMode : uint8_t {
   kConfig,  // the listed tickers
   kFirst,   // the first N markets seen
   kAll,     // every collected market
+  kHot,     // the most active liquid markets, re-ranked periodically (see ActorConfig::hot_*)
 };
-std::string_view MarketModeName(MarketMode mode);  // "config", "first", "all"
+std::string_view MarketModeName(MarketMode mode);  // "config", "first", "all", "hot"
 std::optional<MarketMode> ParseMarketMode(std::string_view text);
 
 struct ActorConfig {
@@ -63,6 +64,16 @@ struct ActorConfig {
   MarketMode market_mode = MarketMode::kAll;
   std::vector<std::string> tickers;  // kConfig
   int first_markets = 1;             // kFirst, >= 1
+  /// kHot (DESIGN §7): every hot_rank_interval_ms of business time, rank the collected markets
+  /// by activity over the last hot_window_ms (log(1 + book updates); traded contracts join when
+  /// the trade channel feeds the actor), keep those with both YES sides quoted and a YES spread
+  /// <= hot_max_spread, and trade the top hot_top_k. Hysteresis: a traded market leaves only
+  /// when it falls out of the top 2K or turns illiquid. Leaving cancels its working orders
+  /// (positions are left to the position rules); every change is an actor event.
+  int hot_top_k = 1;                      // >= 1
+  int64_t hot_rank_interval_ms = 60'000;  // > 0
+  int64_t hot_window_ms = 300'000;        // > 0
+  core::Price hot_max_spread = core::Price::FromCents(10);
   /// Copy each decision's observation into its event (parity tests, debugging; allocates).
   bool record_observations = false;
   /// Latency samples kept for the p50/p99 metrics (a ring of the most recent), >= 1.
@@ -81,10 +92,12 @@ enum class DecisionOutcome : uint8_t {
 };
 std::string_view DecisionOutcomeName(DecisionOutcome outcome);
 
-/// One decision (DESIGN §7 "actor events"). Persisted through the write queue by the sink the
-/// app wires in, broadcast on /rl/ws.
+/// One decision (DESIGN §7 "actor events"), or a market-selection change (event_type
+/// "market_selected" / "market_left": action HOLD, no latencies). Persisted through the write
+/// queue by the sink the app wires in, broadcast on /rl/ws.
 struct ActorEvent {
-  int64_t decision = 0;  // 1, 2, ... per ActorService
+  std::string event_type = "decision";
+  int64_t decision = 0;  // 1, 2, ... per ActorService (0 for selection changes)
   std::string market_ticker;
   int64_t seq = 0;          // the orderbook seq of the latest update the decision saw
   int64_t point_ts_ms = 0;  // the market's current data point
@@ -139,6 +152,8 @@ struct ActorMetrics {
   int64_t errors = 0;
   int64_t ops_sent = 0;
   int64_t model_swaps = 0;
+  int64_t markets_selected = 0;  // hot mode: markets that entered the traded set
+  int64_t markets_left = 0;      // hot mode: markets that left it
   std::string selector;
   int64_t model_id = 0;
   LatencySummary observation, prediction, decision, queue_wait;
@@ -196,6 +211,10 @@ class ActorService {
   // Queues a trigger for market `m` unless it is not traded, already waiting (coalesced) or
   // the queue is full (overflow). Caller holds mu_. True when queued.
   bool EnqueueLocked(uint32_t m);
+  // kHot: re-ranks when the interval has passed (business time); caller holds mu_.
+  void RankHotLocked(int64_t now_ms);
+  // Pipeline thread: cancels the working orders of markets that left and reports the changes.
+  void ApplySelectionChanges();
   // Pops one trigger (caller holds no lock); false when the queue is empty.
   bool Pop(Trigger& out);
   void Decide(const Trigger& trigger);
@@ -223,6 +242,17 @@ class ActorService {
   int64_t updates_ingested_ = 0, triggers_enqueued_ = 0, triggers_coalesced_ = 0;
   int64_t trigger_overflows_ = 0, max_queue_depth_ = 0;
   int64_t pending_overflows_ = 0;  // to report to the risk manager on the pipeline thread
+  // kHot state (guarded by mu_): update times per market in the window, last ranking time,
+  // selection changes waiting for the pipeline thread.
+  std::vector<std::deque<int64_t>> activity_ms_;
+  std::optional<int64_t> last_rank_ms_;
+  struct SelectionChange {
+    std::string ticker;
+    bool selected = false;
+    double score = 0;
+  };
+  std::vector<SelectionChange> pending_changes_;
+  int64_t markets_selected_ = 0, markets_left_ = 0;
   bool running_decision_ = false;
   bool stop_ = false;
   std::thread thread_;

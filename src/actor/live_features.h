@@ -63,6 +63,8 @@ class LiveFeatures {
   bool Snapshot(uint32_t market, MarketSnapshot& out) const;
 
   std::optional<uint32_t> FindMarket(std::string_view ticker) const;
+  /// The market's latest book (valid until the next Ingest). Checked index.
+  const book::OrderBook& book(uint32_t market) const { return markets_[market].book; }
   const std::string& ticker(uint32_t market) const { return markets_[market].ticker; }
   uint32_t market_count() const { return static_cast<uint32_t>(markets_.size()); }
   const features::TemporalTracker& tracker() const { return tracker_; }

@@ -346,7 +346,7 @@ void RunActor(ActorArgs args) {
   if (args.actor_markets.empty()) args.actor_markets = "all";
   const auto market_mode = actor::ParseMarketMode(args.actor_markets);
   if (!market_mode) {
-    throw CommandFailed(2, fmt::format("actor: --actor-markets must be all, config or first, "
+    throw CommandFailed(2, fmt::format("actor: --actor-markets must be all, config, first or hot, "
                                        "not '{}'",
                                        args.actor_markets));
   }
@@ -442,7 +442,7 @@ void AddActorCommand(CLI::App& app) {
   cmd->add_flag("--follow", args->follow,
                 "Hot-reload when another version of the model's name is deployed");
   cmd->add_option("--actor-markets", args->actor_markets,
-                  "Which collected markets to trade: all | config | first (default: "
+                  "Which collected markets to trade: all | config | first | hot (default: "
                   "RL_ACTOR_TARGET_MARKET_MODE, else all)");
   cmd->add_option("--actor-tickers", args->actor_tickers, "Comma list for --actor-markets config");
   cmd->add_option("--first-markets", args->first_markets, "N for --actor-markets first")

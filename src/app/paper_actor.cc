@@ -73,13 +73,7 @@ void PaperActor::Finish() {
     if (!shut.ok()) throw CommandFailed(1, "actor: event queue: " + shut.ToString());
   }
   // Events of the last decisions (the pipeline thread has stopped: this thread owns it now).
-  orders_.DrainEvents(&fills_, &order_events_);
-  for (const auto& e : order_events_) {
-    if (e.reject != sim::OrderReject::kNone) ++order_rejects_;
-  }
-  fill_events_ += static_cast<int64_t>(fills_.size());
-  fills_.clear();
-  order_events_.clear();
+  DrainOrderEvents();
 }
 
 void PaperActor::OnDecision(const actor::ActorEvent& e) {
@@ -88,9 +82,9 @@ void PaperActor::OnDecision(const actor::ActorEvent& e) {
     row.session_id = session_id_.load();
     if (e.model_id > 0) row.model_id = e.model_id;
     row.market_ticker = e.market_ticker;
-    row.seq = e.seq;
+    if (e.event_type == "decision") row.seq = e.seq;
     row.local_ts = e.decided_at;
-    row.event_type = "decision";
+    row.event_type = e.event_type;
     row.action = static_cast<int32_t>(e.action);
     row.action_name = std::string(sim::ActionName(e.action));
     row.position_units = e.position_after.units();
@@ -115,11 +109,14 @@ void PaperActor::OnDecision(const actor::ActorEvent& e) {
     ++events_offered_;
     if (!events_->TryEnqueue(std::move(row))) ++events_refused_;
   }
-  // Pipeline thread: the order manager's events since the last decision.
+  DrainOrderEvents();  // pipeline thread: the order manager's events since the last decision
+}
+
+void PaperActor::DrainOrderEvents() {
   orders_.DrainEvents(&fills_, &order_events_);
   fill_events_ += static_cast<int64_t>(fills_.size());
-  for (const auto& e : order_events_) {
-    if (e.reject != sim::OrderReject::kNone) ++order_rejects_;
+  for (const trading::OrderEvent& event : order_events_) {
+    if (event.reject != sim::OrderReject::kNone) ++order_rejects_;
   }
   fills_.clear();
   order_events_.clear();

@@ -83,6 +83,8 @@ class PaperActor final : private actor::ActorEventSink {
 
  private:
   void OnDecision(const actor::ActorEvent& event) override;
+  // Moves the order manager's fills and order events into the counters (owner thread).
+  void DrainOrderEvents();
 
   PaperActorOptions options_;
   core::SimulatedClock market_clock_;

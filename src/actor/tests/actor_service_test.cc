@@ -190,6 +190,63 @@ TEST(ActorServiceTest, SlowPipelineBreakerOpensFromThePipelinesLatencyAndRecover
   EXPECT_EQ(f.risk.breaker_status(risk::Breaker::kSlowPipeline).trips, 2);  // and re-tripped
 }
 
+// Liquid at a YES mid of 0.30 (spread 2 cents) / illiquid (spread 20 cents).
+void LiquidBook(book::OrderBook& b) { Snapshot(b, {{"0.29", "500"}}, {{"0.69", "500"}}); }
+void WideBook(book::OrderBook& b) { Snapshot(b, {{"0.20", "500"}}, {{"0.60", "500"}}); }
+
+// `hot` market selection: the most active liquid market is traded, an incumbent stays while it
+// is in the top 2K (hysteresis), an illiquid market never enters, and a market that turns
+// illiquid leaves (its resting order is cancelled); every change is an event.
+TEST(ActorServiceTest, HotMarketSelectionRanksByActivityWithHysteresis) {
+  ActorConfig c;
+  c.market_mode = MarketMode::kHot;
+  c.hot_top_k = 1;
+  c.price_strategy = sim::PriceStrategy::kPassive;  // orders rest: leaving must cancel them
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  Fixture f(c, r);
+  // t = 0: A is the only market seen, liquid: selected at the first ranking.
+  f.Update("KXA-26JAN01-T1", 1, LiquidBook);
+  f.service->RunPending();
+  EXPECT_TRUE(f.service->Trades("KXA-26JAN01-T1"));
+  // Within the minute: B is busier than A, C busiest but illiquid; no re-ranking yet.
+  for (int k = 0; k < 5; ++k) f.Update("KXB-26JAN01-T1", 10 + k, LiquidBook);
+  for (int k = 0; k < 9; ++k) f.Update("KXC-26JAN01-T1", 20 + k, WideBook);
+  f.service->RunPending();
+  EXPECT_FALSE(f.service->Trades("KXB-26JAN01-T1"));
+  // One minute later B is the most active liquid market, but A (second, within the top 2K)
+  // stays: hysteresis.
+  f.clock.AdvanceNanos(61'000'000'000);
+  f.Update("KXB-26JAN01-T1", 15, LiquidBook);
+  f.service->RunPending();
+  EXPECT_TRUE(f.service->Trades("KXA-26JAN01-T1"));
+  EXPECT_FALSE(f.service->Trades("KXB-26JAN01-T1"));
+  EXPECT_FALSE(f.service->Trades("KXC-26JAN01-T1"));
+  ASSERT_TRUE(f.orders.working_order("KXA-26JAN01-T1").has_value());  // A's passive bid rests
+  // A turns illiquid; at the next ranking it leaves (its order is cancelled) and B enters.
+  f.Update("KXA-26JAN01-T1", 2, WideBook);
+  f.clock.AdvanceNanos(61'000'000'000);
+  f.Update("KXB-26JAN01-T1", 16, LiquidBook);
+  f.service->RunPending();
+  EXPECT_FALSE(f.service->Trades("KXA-26JAN01-T1"));
+  EXPECT_TRUE(f.service->Trades("KXB-26JAN01-T1"));
+  EXPECT_FALSE(f.orders.working_order("KXA-26JAN01-T1").has_value());
+  std::vector<std::string> changes;
+  for (const ActorEvent& e : f.sink.Copy()) {
+    if (e.event_type != "decision") changes.push_back(e.event_type + " " + e.market_ticker);
+    if (e.event_type == "decision") EXPECT_NE(e.market_ticker, "KXC-26JAN01-T1");
+  }
+  EXPECT_EQ(changes, (std::vector<std::string>{"market_selected KXA-26JAN01-T1",
+                                               "market_left KXA-26JAN01-T1",
+                                               "market_selected KXB-26JAN01-T1"}));
+  const ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.markets_selected, 2);
+  EXPECT_EQ(m.markets_left, 1);
+  ActorConfig bad = c;
+  bad.hot_top_k = 0;
+  EXPECT_FALSE(Validate(bad).ok());
+}
+
 // A 52 -> 5 policy (no hidden layers) whose logits are the bias: `action` always wins.
 std::shared_ptr<const ActorModel> ConstantModel(int action, int64_t id) {
   policy::DenseLayer head{52, 5, std::vector<float>(52 * 5, 0.0f), std::vector<float>(5, 0.0f)};
