@@ -143,8 +143,11 @@ void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
     if (config_.market_mode == MarketMode::kHot && !ingested_.empty()) {
       const int64_t now_ms = clock_.Now().millis();
       for (uint32_t m : ingested_) {
-        if (m >= activity_ms_.size()) activity_ms_.resize(m + 1);
-        activity_ms_[m].push_back(now_ms);
+        if (m >= activity_.size()) activity_.resize(m + 1);
+        auto& buckets = activity_[m];
+        const int64_t second = now_ms / 1000;
+        if (buckets.empty() || buckets.back().second != second) buckets.push_back({second, 0});
+        ++buckets.back().updates;
       }
       const std::size_t changes = pending_changes_.size();
       RankHotLocked(now_ms);
@@ -205,7 +208,7 @@ void ActorService::RankHotLocked(int64_t now_ms) {
     queued_.resize(n, 0);
     traded_.resize(n, -1);
   }
-  if (activity_ms_.size() < n) activity_ms_.resize(n);
+  if (activity_.size() < n) activity_.resize(n);
   struct Ranked {
     double score;
     uint32_t market;
@@ -213,9 +216,13 @@ void ActorService::RankHotLocked(int64_t now_ms) {
   std::vector<Ranked> eligible;
   std::vector<double> score(n, 0.0);
   for (uint32_t m = 0; m < n; ++m) {
-    auto& times = activity_ms_[m];
-    while (!times.empty() && times.front() <= now_ms - config_.hot_window_ms) times.pop_front();
-    score[m] = std::log1p(static_cast<double>(times.size()));
+    // The window in whole seconds: buckets of seconds that ended before now - window drop out.
+    auto& buckets = activity_[m];
+    const int64_t first_second = (now_ms - config_.hot_window_ms) / 1000;
+    while (!buckets.empty() && buckets.front().second < first_second) buckets.pop_front();
+    int64_t updates = 0;
+    for (const ActivityBucket& b : buckets) updates += b.updates;
+    score[m] = std::log1p(static_cast<double>(updates));
     const book::OrderBook& b = features_.book(m);
     const auto bid = b.BestBid(core::OutcomeSide::kYes);
     const auto ask = b.BestAsk(core::OutcomeSide::kYes);

@@ -67,7 +67,8 @@ struct ActorConfig {
   /// kHot (DESIGN §7): every hot_rank_interval_ms of business time, rank the collected markets
   /// by activity over the last hot_window_ms (log(1 + book updates); traded contracts join when
   /// the trade channel feeds the actor), keep those with both YES sides quoted and a YES spread
-  /// <= hot_max_spread, and trade the top hot_top_k. Hysteresis: a traded market leaves only
+  /// <= hot_max_spread, and trade the top hot_top_k (activity counted per second, so the window
+  /// edge is exact to 1 s). Hysteresis: a traded market leaves only
   /// when it falls out of the top 2K or turns illiquid. Leaving cancels its working orders
   /// (positions are left to the position rules); every change is an actor event.
   int hot_top_k = 1;                      // >= 1
@@ -242,9 +243,15 @@ class ActorService {
   int64_t updates_ingested_ = 0, triggers_enqueued_ = 0, triggers_coalesced_ = 0;
   int64_t trigger_overflows_ = 0, max_queue_depth_ = 0;
   int64_t pending_overflows_ = 0;  // to report to the risk manager on the pipeline thread
-  // kHot state (guarded by mu_): update times per market in the window, last ranking time,
+  // kHot state (guarded by mu_): update counts per market in the window, last ranking time,
   // selection changes waiting for the pipeline thread.
-  std::vector<std::deque<int64_t>> activity_ms_;
+  // Per market: (second, updates in that second), oldest first — at most window/1 s entries
+  // per market whatever the update rate (memory stays bounded for 1,000 busy markets).
+  struct ActivityBucket {
+    int64_t second = 0;
+    int64_t updates = 0;
+  };
+  std::vector<std::deque<ActivityBucket>> activity_;
   std::optional<int64_t> last_rank_ms_;
   struct SelectionChange {
     std::string ticker;
