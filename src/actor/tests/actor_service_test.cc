@@ -234,7 +234,9 @@ TEST(ActorServiceTest, HotMarketSelectionRanksByActivityWithHysteresis) {
   std::vector<std::string> changes;
   for (const ActorEvent& e : f.sink.Copy()) {
     if (e.event_type != "decision") changes.push_back(e.event_type + " " + e.market_ticker);
-    if (e.event_type == "decision") EXPECT_NE(e.market_ticker, "KXC-26JAN01-T1");
+    if (e.event_type == "decision") {
+      EXPECT_NE(e.market_ticker, "KXC-26JAN01-T1");
+    }
   }
   EXPECT_EQ(changes, (std::vector<std::string>{"market_selected KXA-26JAN01-T1",
                                                "market_left KXA-26JAN01-T1",
