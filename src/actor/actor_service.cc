@@ -514,23 +514,29 @@ void ActorService::Decide(const Trigger& trigger) {
   e.model_action = sel.model_action;
   e.probability = sel.probability;
 
-  // 3. Safe execute.
+  // 3. Safe execute. `Execute` hands the action to the order manager and records the outcome;
+  // only a trade (not HOLD's re-pricing) counts for the throttle and the error streak reset.
+  auto execute = [&](sim::Action action, bool trade) {
+    const trading::ExecutionResult r =
+        orders_.ExecuteAction(ticker, action, book, config_.price_strategy, sel.size, start);
+    e.plan_note = r.note;
+    e.ops_sent = r.ops_sent;
+    if (r.error) {
+      e.outcome = DecisionOutcome::kError;
+      e.detail = r.error->ToString();
+      risk_.RecordError(ticker);
+    } else if (trade) {
+      e.outcome = DecisionOutcome::kExecuted;
+      if (r.ops_sent > 0) risk_.RecordOrderSent(ticker);
+      risk_.RecordSuccess(ticker);
+    }
+  };
   if (!error.empty()) {
     e.outcome = DecisionOutcome::kError;
     e.detail = error;
   } else if (sel.action == sim::Action::kHold) {
     e.outcome = DecisionOutcome::kHold;
-    if (!risk_.kill_switch_engaged()) {
-      const trading::ExecutionResult r = orders_.ExecuteAction(
-          ticker, sim::Action::kHold, book, config_.price_strategy, sel.size, start);
-      e.plan_note = r.note;
-      e.ops_sent = r.ops_sent;
-      if (r.error) {
-        e.outcome = DecisionOutcome::kError;
-        e.detail = r.error->ToString();
-        risk_.RecordError(ticker);
-      }
-    }
+    if (!risk_.kill_switch_engaged()) execute(sim::Action::kHold, /*trade=*/false);
   } else {
     risk::OrderIntent intent;
     intent.market_ticker = ticker;
@@ -547,19 +553,7 @@ void ActorService::Decide(const Trigger& trigger) {
       e.risk_reject = d.reject;
       e.detail = d.detail;
     } else {
-      const trading::ExecutionResult r =
-          orders_.ExecuteAction(ticker, sel.action, book, config_.price_strategy, sel.size, start);
-      e.plan_note = r.note;
-      e.ops_sent = r.ops_sent;
-      if (r.error) {
-        e.outcome = DecisionOutcome::kError;
-        e.detail = r.error->ToString();
-        risk_.RecordError(ticker);
-      } else {
-        e.outcome = DecisionOutcome::kExecuted;
-        if (r.ops_sent > 0) risk_.RecordOrderSent(ticker);
-        risk_.RecordSuccess(ticker);
-      }
+      execute(sel.action, /*trade=*/true);
     }
   }
   const int64_t t_handed = SteadyNanos();

@@ -24,6 +24,7 @@
 
 #include "actor/model_reloader.h"
 #include "app/collect_runner.h"
+#include "app/comma_list.h"
 #include "app/commands.h"
 #include "app/database.h"
 #include "app/model_registry.h"
@@ -57,19 +58,11 @@ std::string Env(const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
+// The non-empty items of a comma list of tickers, spaces trimmed.
 std::vector<std::string> SplitTickers(const std::string& text) {
   std::vector<std::string> out;
-  std::string current;
-  for (char c : text + ",") {
-    if (c == ',') {
-      while (!current.empty() && current.back() == ' ') current.pop_back();
-      size_t i = 0;
-      while (i < current.size() && current[i] == ' ') ++i;
-      if (i < current.size()) out.push_back(current.substr(i));
-      current.clear();
-    } else {
-      current += c;
-    }
+  for (std::string& item : SplitCommaList(text)) {
+    if (!item.empty()) out.push_back(std::move(item));
   }
   return out;
 }

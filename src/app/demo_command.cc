@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -105,6 +106,17 @@ std::vector<std::string> FindInputs(const fs::path& dir) {
   }
   std::sort(inputs.begin(), inputs.end());
   return inputs;
+}
+
+// The collection's stop condition: the exchange's replay is over and every market frame it sent
+// has been received.
+std::function<bool(const feed::CollectorStats&)> ReplayReceived(exchange::ExchangeServer* server) {
+  return [server](const feed::CollectorStats& c) {
+    const exchange::ExchangeStats e = server->Stats();
+    return e.replay_finished && c.snapshots + c.deltas + c.duplicates + c.refused + c.trades +
+                                        c.tickers + c.decode_errors >=
+                                    e.market_frames_sent;
+  };
 }
 
 void RunDemo(const DemoArgs& args) {
@@ -216,14 +228,7 @@ void RunDemo(const DemoArgs& args) {
   // The whole recording fits in the queue's bound: the demo never drops, whatever the disk.
   config.queue_capacity =
       static_cast<std::size_t>(std::max<int64_t>(2 * report->frames + 1000, 100'000));
-  exchange::ExchangeServer* server = exchange->get();
-  config.done = [server](const feed::CollectorStats& c) {
-    const exchange::ExchangeStats e = server->Stats();
-    // Finished when the replay is over and every market frame it sent has been received.
-    return e.replay_finished && c.snapshots + c.deltas + c.duplicates + c.refused + c.trades +
-                                        c.tickers + c.decode_errors >=
-                                    e.market_frames_sent;
-  };
+  config.done = ReplayReceived(exchange->get());
   InstallStopSignalHandlers();
   const CollectRunSummary collected = RunCollection(config, **store);
   const exchange::ExchangeStats exchange_stats = (*exchange)->Stats();
@@ -348,13 +353,7 @@ void RunDemo(const DemoArgs& args) {
     actor_run.ws_url = (*replay)->ws_url();
     actor_run.tls.ca_pem = (*replay)->certificate_pem();
     actor_run.live_stats = false;
-    exchange::ExchangeServer* replay_server = replay->get();
-    actor_run.done = [replay_server](const feed::CollectorStats& s) {
-      const exchange::ExchangeStats e = replay_server->Stats();
-      return e.replay_finished && s.snapshots + s.deltas + s.duplicates + s.refused + s.trades +
-                                          s.tickers + s.decode_errors >=
-                                      e.market_frames_sent;
-    };
+    actor_run.done = ReplayReceived(replay->get());
     actor_run.actor_hook = paper.Hook();
     actor_run.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
     std::fprintf(out, "  8. actor (paper, %s) on a second replay through the collector ...\n",

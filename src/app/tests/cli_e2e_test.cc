@@ -14,6 +14,7 @@
 #include "app/tests/cli_test_util.h"
 #include "recording/format.h"
 #include "storage/database_url.h"
+#include "storage/tests/test_util.h"
 
 namespace kalshiflow {
 namespace {
@@ -190,13 +191,7 @@ TEST_F(CliTest, DemoPaperActorTradesTheLiveReplayWithoutErrors) {
   EXPECT_EQ(a["events_dropped"], 0);
   auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
-  auto counts = (*store)->TableRowCounts();
-  ASSERT_TRUE(counts.ok());
-  int64_t events = -1;
-  for (const auto& c : *counts) {
-    if (c.table == "rl_actor_events") events = c.rows;
-  }
-  EXPECT_EQ(events, a["decisions"].get<int64_t>());
+  EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"), a["decisions"].get<int64_t>());
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {

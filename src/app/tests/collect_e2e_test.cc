@@ -23,6 +23,7 @@
 #include "recording/convert.h"
 #include "storage/database_url.h"
 #include "storage/store.h"
+#include "storage/tests/test_util.h"
 
 namespace kalshiflow {
 namespace {
@@ -329,13 +330,7 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
   EXPECT_EQ(a["session_id"], j["collect"]["session_id"]);
   auto store = storage::OpenStore(db);
   ASSERT_TRUE(store.ok()) << store.error().ToString();
-  auto counts = (*store)->TableRowCounts();
-  ASSERT_TRUE(counts.ok());
-  int64_t events = -1;
-  for (const auto& c : *counts) {
-    if (c.table == "rl_actor_events") events = c.rows;
-  }
-  EXPECT_EQ(events, a["decisions"].get<int64_t>());
+  EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"), a["decisions"].get<int64_t>());
 }
 
 // Production trading stays behind explicit confirmation (DESIGN §8), checked before anything
