@@ -28,10 +28,12 @@
 #include "app/commands.h"
 #include "app/database.h"
 #include "app/model_registry.h"
-#include "app/paper_actor.h"
+#include "app/trading_actor.h"
 #include "feed/discovery.h"
 #include "kalshi/auth/signer.h"
 #include "net/https_client.h"
+#include "trading/kalshi_order_manager.h"
+#include "trading/kalshi_trading_client.h"
 
 namespace kalshiflow::app {
 namespace {
@@ -75,7 +77,8 @@ bool IsLoopbackUrl(const std::string& url) {
 // Everything a collection needs, resolved from flags and the environment. The signer is held
 // here because the run config points at it.
 struct CollectSetup {
-  std::optional<kalshi::auth::Signer> signer;
+  std::shared_ptr<const kalshi::auth::Signer> signer;
+  std::string rest_url;  // the REST API of the environment collected from
   std::unique_ptr<storage::Store> store;
   std::string db_url;
   CollectRunConfig config;
@@ -110,18 +113,19 @@ CollectSetup PrepareCollect(CollectArgs args) {
   // Credentials (never printed).
   if (args.api_key_id.empty()) args.api_key_id = Env("KALSHI_API_KEY_ID");
   if (args.private_key.empty()) args.private_key = Env("KALSHI_PRIVATE_KEY_PATH");
-  std::optional<kalshi::auth::Signer>& signer = setup.signer;
+  std::shared_ptr<const kalshi::auth::Signer>& signer = setup.signer;
   if (!args.private_key.empty()) {
     auto loaded = kalshi::auth::Signer::FromFile(args.private_key);
     if (!loaded.ok()) throw CommandFailed(2, "collect: private key: " + loaded.error().ToString());
-    signer.emplace(std::move(*loaded));
+    signer = std::make_shared<const kalshi::auth::Signer>(std::move(*loaded));
   } else if (const std::string pem = Env("KALSHI_PRIVATE_KEY_CONTENT"); !pem.empty()) {
     auto loaded = kalshi::auth::Signer::FromPem(pem);
     if (!loaded.ok()) {
       throw CommandFailed(2, "collect: KALSHI_PRIVATE_KEY_CONTENT: " + loaded.error().ToString());
     }
-    signer.emplace(std::move(*loaded));
+    signer = std::make_shared<const kalshi::auth::Signer>(std::move(*loaded));
   }
+  setup.rest_url = rest_url;
   if (!signer || args.api_key_id.empty()) {
     throw CommandFailed(2,
                         "collect: Kalshi requires an authenticated WebSocket (PROTOCOL §1.4): set "
@@ -157,7 +161,7 @@ CollectSetup PrepareCollect(CollectArgs args) {
     http.base_url = rest_url;
     http.tls = tls;
     const std::string key_id = args.api_key_id;
-    const kalshi::auth::Signer* s = &*signer;
+    const kalshi::auth::Signer* s = signer.get();
     http.signer = [key_id, s](std::string_view method, std::string_view path)
         -> core::Result<std::vector<std::pair<std::string, std::string>>> {
       KF_ASSIGN_OR_RETURN(auto auth, kalshi::auth::MakeAuthHeaders(
@@ -191,7 +195,7 @@ CollectSetup PrepareCollect(CollectArgs args) {
   config.ws_url = ws_url;
   config.tls = tls;
   config.api_key_id = args.api_key_id;
-  config.signer = &*signer;
+  config.signer = signer.get();
   config.market_tickers = tickers;
   config.environment = environment;
   config.subscribe_trade = args.trades;
@@ -302,26 +306,22 @@ struct ActorArgs {
 // `kalshiflow actor`: the collector with the actor on its trigger hook (DESIGN §7-8).
 void RunActor(ActorArgs args) {
   // Mode and the production guard (DESIGN §8) come before anything touches the network.
-  if (args.mode == "production") {
-    if (Env("KALSHI_PRODUCTION_CONFIRMED") != "true") {
-      throw CommandFailed(2,
-                          "actor: --mode production trades real money and needs "
-                          "KALSHI_PRODUCTION_CONFIRMED=true in the environment; refused");
-    }
-    throw CommandFailed(2,
-                        "actor: --mode production needs the Kalshi order manager, which is not "
-                        "built yet; use --mode paper");
-  }
-  if (args.mode == "demo") {
-    throw CommandFailed(2,
-                        "actor: --mode demo needs the Kalshi order manager, which is not built "
-                        "yet; use --mode paper");
-  }
-  if (args.mode != "paper") {
+  //   paper:      in-process fills against the collected books (no orders leave the machine);
+  //   demo:       V2 orders on the environment collected from (Kalshi demo, or a local
+  //               exchange given by --ws-url/--rest-url); refused against production;
+  //   production: real money; needs --environment production and
+  //               KALSHI_PRODUCTION_CONFIRMED=true.
+  if (args.mode != "paper" && args.mode != "demo" && args.mode != "production") {
     throw CommandFailed(
         2, fmt::format("actor: --mode must be paper, demo or production, not '{}'", args.mode));
   }
-  PaperActorOptions options;
+  const bool production_confirmed = Env("KALSHI_PRODUCTION_CONFIRMED") == "true";
+  if (args.mode == "production" && !production_confirmed) {
+    throw CommandFailed(2,
+                        "actor: --mode production trades real money and needs "
+                        "KALSHI_PRODUCTION_CONFIRMED=true in the environment; refused");
+  }
+  TradingActorOptions options;
   if (args.selector.empty()) args.selector = Env("RL_ACTOR_STRATEGY");
   if (args.model.empty()) args.model = Env("RL_ACTOR_MODEL_ID");
   if (args.selector.empty()) args.selector = args.model.empty() ? "hardcoded" : "rl_model";
@@ -356,8 +356,50 @@ void RunActor(ActorArgs args) {
   options.paper.initial_cash =
       core::Money::FromUnits(static_cast<int64_t>(args.cash_dollars * 1e6 + 0.5));
 
+  // The trading environment must match the mode, also before any network use.
+  std::string environment_name = args.collect.environment;
+  if (environment_name.empty()) environment_name = Env("KALSHI_TRADING_ENVIRONMENT");
+  if (environment_name.empty()) environment_name = "demo";
+  if (args.mode == "production" && environment_name != "production") {
+    throw CommandFailed(2,
+                        "actor: --mode production needs --environment production (or "
+                        "KALSHI_TRADING_ENVIRONMENT=production)");
+  }
+  if (args.mode == "demo" && environment_name == "production") {
+    throw CommandFailed(2,
+                        "actor: --mode demo never trades on production; use --environment demo "
+                        "(or a local exchange)");
+  }
   CollectSetup setup = PrepareCollect(args.collect);
+  const storage::Environment environment = setup.config.environment;
   options.store = setup.store.get();
+  std::unique_ptr<trading::KalshiTradingClient> client;
+  trading::KalshiOrderManager* kalshi_orders = nullptr;
+  if (args.mode != "paper") {
+    trading::TradingClientConfig client_config;
+    client_config.environment =
+        environment == storage::Environment::kProduction ? trading::TradingEnvironment::kProduction
+        : environment == storage::Environment::kLocal    ? trading::TradingEnvironment::kLocal
+                                                         : trading::TradingEnvironment::kDemo;
+    client_config.rest_base_url = setup.rest_url;
+    client_config.api_key_id = setup.config.api_key_id;
+    client_config.signer = setup.signer;
+    client_config.tls = setup.config.tls;
+    client_config.production_confirmed = production_confirmed;
+    auto created = trading::KalshiTradingClient::Create(client_config);
+    if (!created.ok())
+      throw CommandFailed(1, "actor: trading client: " + created.error().ToString());
+    client = std::move(created).value();
+    trading::KalshiOrderManagerConfig manager_config;
+    manager_config.websocket.tls = setup.config.tls;
+    auto manager = trading::KalshiOrderManager::Create(*client, manager_config);
+    if (!manager.ok()) {
+      throw CommandFailed(1, "actor: order manager: " + manager.error().ToString());
+    }
+    kalshi_orders = manager->get();
+    options.orders_initial_cash = kalshi_orders->cash();
+    options.orders = std::move(manager).value();
+  }
   std::optional<storage::ModelInfo> model;
   if (*selector == actor::SelectorKind::kRlModel) {
     model = ResolveModelOrFail(*setup.store, args.model);
@@ -365,7 +407,7 @@ void RunActor(ActorArgs args) {
     options.model_id = model->id;
     options.model_label = fmt::format("{} v{}", model->name, model->version);
   }
-  PaperActor paper(options);
+  TradingActor paper(std::move(options));
   // --follow: the registry's deployed version of the model's name, polled off the hot path.
   std::unique_ptr<actor::ModelReloader> reloader;
   if (model && args.follow) {
@@ -387,16 +429,28 @@ void RunActor(ActorArgs args) {
   setup.config.actor_hook = paper.Hook();
   setup.config.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
   InstallStopSignalHandlers();
-  std::fprintf(stderr, "actor: paper mode, selector %s%s\n", args.selector.c_str(),
-               model ? fmt::format(" ({})", options.model_label).c_str() : "");
+  std::fprintf(stderr, "actor: %s mode, selector %s%s\n", args.mode.c_str(), args.selector.c_str(),
+               model ? fmt::format(" ({} v{})", model->name, model->version).c_str() : "");
   paper.Start();
   if (reloader) reloader->Start();
   const CollectRunSummary summary = RunCollection(setup.config, *setup.store);
   if (reloader) reloader->Stop();
   paper.Finish();
-  const PaperActorSummary actor_summary = paper.Summary();
+  const TradingActorSummary actor_summary = paper.Summary();
   nlohmann::json actor_json = actor_summary.ToJson();
   actor_json["session_id"] = summary.session_id;
+  bool reconciled = true;
+  if (kalshi_orders != nullptr) {
+    // The account as the exchange has it, against ours.
+    (void)kalshi_orders->WaitForFills(std::chrono::seconds(10));
+    auto report = kalshi_orders->Reconcile();
+    if (!report.ok()) throw CommandFailed(1, "actor: reconcile: " + report.error().ToString());
+    reconciled = report->matched;
+    actor_json["reconciliation"] = {{"matched", report->matched},
+                                    {"differences", report->differences},
+                                    {"fills", report->local_fills},
+                                    {"exchange_fills", report->exchange_fills}};
+  }
   if (args.collect.json) {
     nlohmann::json j = {{"collect", nlohmann::json::parse(CollectSummaryJson(summary, -1))},
                         {"actor", actor_json}};
@@ -411,6 +465,9 @@ void RunActor(ActorArgs args) {
   if (actor_summary.metrics.errors > 0 || actor_summary.events_dropped > 0) {
     throw CommandFailed(1, "actor: decisions failed or were not persisted (see the summary)");
   }
+  if (!reconciled) {
+    throw CommandFailed(1, "actor: the account does not reconcile with the exchange's");
+  }
 }
 
 }  // namespace
@@ -423,8 +480,9 @@ void AddActorCommand(CLI::App& app) {
       "update handed to the decision pipeline; paper mode fills orders in process");
   AddCollectFlags(cmd, &args->collect);
   cmd->add_option("--mode", args->mode,
-                  "paper (in-process fills) | demo | production (Kalshi orders: not built yet; "
-                  "production also needs KALSHI_PRODUCTION_CONFIRMED=true)")
+                  "paper (in-process fills) | demo (V2 orders on Kalshi demo or a local "
+                  "exchange) | production (real money: --environment production and "
+                  "KALSHI_PRODUCTION_CONFIRMED=true)")
       ->capture_default_str();
   cmd->add_option("--selector", args->selector,
                   "rl_model | hardcoded | disabled (default: RL_ACTOR_STRATEGY, else rl_model "

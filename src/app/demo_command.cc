@@ -31,7 +31,7 @@
 
 #include "app/collect_runner.h"
 #include "app/commands.h"
-#include "app/paper_actor.h"
+#include "app/trading_actor.h"
 #include "book/book_set.h"
 #include "core/time.h"
 #include "exchange/exchange_server.h"
@@ -45,6 +45,8 @@
 #include "recording/stats.h"
 #include "storage/database_url.h"
 #include "storage/write_queue.h"
+#include "trading/kalshi_order_manager.h"
+#include "trading/kalshi_trading_client.h"
 
 namespace kalshiflow::app {
 namespace {
@@ -59,6 +61,7 @@ struct DemoArgs {
   double duration_s = 60;        // upper bound on the collection
   int64_t train_steps = 20'480;  // PPO env steps after the collection (0: skip training)
   bool actor = true;             // step 8: the paper actor on a second replay
+  bool demo_mode = true;         // step 9: the actor in demo mode (V2 orders on the exchange)
   bool json = false;
 };
 
@@ -158,8 +161,9 @@ void RunDemo(const DemoArgs& args) {
                recording_path.c_str(), static_cast<unsigned long long>(report->output_bytes));
 
   // 2. The local Kalshi-compatible exchange on loopback TLS, with a throwaway Ed25519 key.
-  auto signer = kalshi::auth::Signer::GenerateEd25519();
-  if (!signer.ok()) throw CommandFailed(1, "demo: key: " + signer.error().ToString());
+  auto generated = kalshi::auth::Signer::GenerateEd25519();
+  if (!generated.ok()) throw CommandFailed(1, "demo: key: " + generated.error().ToString());
+  const auto signer = std::make_shared<const kalshi::auth::Signer>(std::move(generated).value());
   auto public_pem = signer->PublicKeyPem();
   if (!public_pem.ok()) throw CommandFailed(1, "demo: key: " + public_pem.error().ToString());
   const std::string key_id = "kalshiflow-demo-key";
@@ -188,7 +192,7 @@ void RunDemo(const DemoArgs& args) {
   net::HttpsClientOptions http;
   http.base_url = (*exchange)->rest_url();
   http.tls = tls;
-  const kalshi::auth::Signer* signer_ptr = &*signer;
+  const kalshi::auth::Signer* signer_ptr = signer.get();
   http.signer = [&key_id, signer_ptr](std::string_view method, std::string_view path)
       -> core::Result<std::vector<std::pair<std::string, std::string>>> {
     KF_ASSIGN_OR_RETURN(
@@ -220,7 +224,7 @@ void RunDemo(const DemoArgs& args) {
   config.ws_url = (*exchange)->ws_url();
   config.tls = tls;
   config.api_key_id = key_id;
-  config.signer = &*signer;
+  config.signer = signer.get();
   config.market_tickers = tickers;
   config.environment = storage::Environment::kLocal;
   config.duration = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
@@ -330,12 +334,15 @@ void RunDemo(const DemoArgs& args) {
   //    exchange and the collector, every accepted update handed to the actor (the trained
   //    model, or the mean-reversion rule without one), orders filled by the paper simulator
   //    against the live books, in market time.
-  nlohmann::json actor_json;
-  bool actor_ok = true;
-  if (args.actor && verify->ok() && complete) {
-    PaperActorOptions actor_options;
+  // 9. The actor in demo mode: a third replay, the same actor trading through the Kalshi order
+  //    manager on the exchange's V2 order endpoints with the demo key's account (fills, orders
+  //    and positions back on the private channels), then reconciled exactly against the
+  //    exchange's account over REST.
+  auto run_actor = [&](bool demo_mode, nlohmann::json& actor_json) -> bool {
+    TradingActorOptions actor_options;
     actor_options.actor.market_mode = actor::MarketMode::kAll;
     actor_options.store = store->get();
+    std::string label = "hardcoded mean reversion";
     if (trained.is_object() && trained.contains("model_id")) {
       auto model = (*store)->GetModel(trained["model_id"].get<int64_t>());
       if (!model.ok()) throw CommandFailed(1, "demo: actor: " + model.error().ToString());
@@ -343,37 +350,80 @@ void RunDemo(const DemoArgs& args) {
       actor_options.model_path = model->checkpoint_path;
       actor_options.model_id = model->id;
       actor_options.model_label = fmt::format("{} v{}", model->name, model->version);
+      label = actor_options.model_label;
     } else {
       actor_options.actor.selector = actor::SelectorKind::kHardcoded;
     }
-    PaperActor paper(actor_options);
-    auto replay = exchange::ExchangeServer::Start(exchange_options);
+    exchange::ExchangeOptions replay_options = exchange_options;
+    for (exchange::ApiKey& key : replay_options.api_keys) {
+      key.starting_balance_cents =
+          actor_options.paper.initial_cash.units() / core::Money::FromCents(1).units();
+    }
+    auto replay = exchange::ExchangeServer::Start(replay_options);
     if (!replay.ok()) throw CommandFailed(1, "demo: exchange: " + replay.error().ToString());
+    std::unique_ptr<trading::KalshiTradingClient> client;
+    trading::KalshiOrderManager* kalshi_orders = nullptr;
+    if (demo_mode) {
+      trading::TradingClientConfig client_config;
+      client_config.environment = trading::TradingEnvironment::kLocal;
+      client_config.rest_base_url = (*replay)->rest_url();
+      client_config.api_key_id = key_id;
+      client_config.signer = signer;
+      client_config.tls.ca_pem = (*replay)->certificate_pem();
+      // The replay runs faster than real time: the client's buckets get Kalshi's largest
+      // tier (Prestige, 8,000 write tokens/s) rather than Basic's 100.
+      client_config.budget = *net::RateBudgetForTier("prestige");
+      auto created = trading::KalshiTradingClient::Create(client_config);
+      if (!created.ok()) throw CommandFailed(1, "demo: client: " + created.error().ToString());
+      client = std::move(created).value();
+      trading::KalshiOrderManagerConfig manager_config;
+      manager_config.websocket.tls.ca_pem = (*replay)->certificate_pem();
+      manager_config.sync_interval = std::chrono::milliseconds(0);
+      auto manager = trading::KalshiOrderManager::Create(*client, manager_config);
+      if (!manager.ok()) throw CommandFailed(1, "demo: orders: " + manager.error().ToString());
+      kalshi_orders = manager->get();
+      actor_options.orders_initial_cash = kalshi_orders->cash();
+      actor_options.orders = std::move(manager).value();
+    }
+    TradingActor actor_run_actor(std::move(actor_options));
     CollectRunConfig actor_run = config;
     actor_run.ws_url = (*replay)->ws_url();
     actor_run.tls.ca_pem = (*replay)->certificate_pem();
     actor_run.live_stats = false;
     actor_run.done = ReplayReceived(replay->get());
-    actor_run.actor_hook = paper.Hook();
-    actor_run.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
-    std::fprintf(out, "  8. actor (paper, %s) on a second replay through the collector ...\n",
-                 actor_options.actor.selector == actor::SelectorKind::kRlModel
-                     ? actor_options.model_label.c_str()
-                     : "hardcoded mean reversion");
+    actor_run.actor_hook = actor_run_actor.Hook();
+    actor_run.on_session = [&actor_run_actor](storage::SessionId id) {
+      actor_run_actor.SetSessionId(id);
+    };
+    std::fprintf(out, "  %d. actor (%s, %s) on a %s replay through the collector ...\n",
+                 demo_mode ? 9 : 8, demo_mode ? "demo: V2 orders on the local exchange" : "paper",
+                 label.c_str(), demo_mode ? "third" : "second");
     std::fflush(out);
-    paper.Start();
+    actor_run_actor.Start();
     const CollectRunSummary actor_collected = RunCollection(actor_run, **store);
+    actor_run_actor.Finish();
+    std::optional<trading::ReconcileReport> reconciled;
+    if (kalshi_orders != nullptr) {
+      // The fill channel catches up with REST, then every field is compared.
+      const bool caught_up = kalshi_orders->WaitForFills(std::chrono::seconds(30));
+      auto reconcile = kalshi_orders->Reconcile();
+      if (!reconcile.ok()) {
+        throw CommandFailed(1, "demo: reconcile: " + reconcile.error().ToString());
+      }
+      reconciled = std::move(reconcile).value();
+      if (!caught_up) reconciled->differences.push_back("fill channel did not catch up in 30 s");
+      reconciled->matched = reconciled->differences.empty();
+    }
     (*replay)->Stop();
-    paper.Finish();
-    const PaperActorSummary summary = paper.Summary();
+    const TradingActorSummary summary = actor_run_actor.Summary();
     actor_json = summary.ToJson();
     actor_json["session_id"] = actor_collected.session_id;
     actor_json["updates_collected"] =
         actor_collected.collector.snapshots + actor_collected.collector.deltas;
-    actor_ok = summary.metrics.errors == 0 && summary.events_dropped == 0 &&
-               summary.events_persisted == summary.metrics.decisions &&
-               actor_collected.status == storage::SessionStatus::kClosed &&
-               actor_collected.collector.rows_dropped == 0;
+    bool run_ok = summary.metrics.errors == 0 && summary.events_dropped == 0 &&
+                  summary.events_persisted == summary.metrics.decisions &&
+                  actor_collected.status == storage::SessionStatus::kClosed &&
+                  actor_collected.collector.rows_dropped == 0;
     std::fprintf(out,
                  "     %lld updates -> %lld decisions (%lld coalesced triggers); %lld orders "
                  "placed, %lld fills, %lld risk rejections, %lld errors; %lld decisions "
@@ -392,6 +442,47 @@ void RunDemo(const DemoArgs& args) {
                  summary.positions.size(), summary.metrics.decision.p50_ns / 1e3,
                  summary.metrics.decision.p99_ns / 1e3, summary.metrics.observation.p50_ns / 1e3,
                  summary.metrics.prediction.p50_ns / 1e3);
+    if (reconciled) {
+      const trading::KalshiOrderManagerCounters k = kalshi_orders->kalshi_counters();
+      nlohmann::json differences = nlohmann::json::array();
+      for (const std::string& d : reconciled->differences) differences.push_back(d);
+      actor_json["reconciliation"] = {
+          {"matched", reconciled->matched},
+          {"cash_dollars", static_cast<double>(reconciled->local_cash.units()) / 1e6},
+          {"exchange_cash_dollars", static_cast<double>(reconciled->exchange_cash.units()) / 1e6},
+          {"fills", reconciled->local_fills},
+          {"exchange_fills", reconciled->exchange_fills},
+          {"positions_compared", reconciled->positions_compared},
+          {"resting_orders_compared", reconciled->resting_orders_compared},
+          {"differences", differences},
+          {"rest_errors", k.rest_errors},
+          {"finished_order_races", k.finished_order_races},
+          {"duplicate_fills", k.duplicate_fills},
+          {"position_mismatches", k.position_mismatches},
+          {"decode_errors", k.decode_errors}};
+      std::fprintf(out,
+                   "     reconciled with the exchange's account: %s (cash $%.4f vs $%.4f, %lld vs "
+                   "%lld fills, %lld positions, %lld resting orders compared)\n",
+                   reconciled->matched ? "exact" : "MISMATCH",
+                   static_cast<double>(reconciled->local_cash.units()) / 1e6,
+                   static_cast<double>(reconciled->exchange_cash.units()) / 1e6,
+                   static_cast<long long>(reconciled->local_fills),
+                   static_cast<long long>(reconciled->exchange_fills),
+                   static_cast<long long>(reconciled->positions_compared),
+                   static_cast<long long>(reconciled->resting_orders_compared));
+      for (const std::string& d : reconciled->differences) {
+        std::fprintf(out, "       %s\n", d.c_str());
+      }
+      run_ok = run_ok && reconciled->matched && k.position_mismatches == 0 && k.decode_errors == 0;
+    }
+    return run_ok;
+  };
+  nlohmann::json actor_json;
+  nlohmann::json demo_actor_json;
+  bool actor_ok = true;
+  if (args.actor && verify->ok() && complete) {
+    actor_ok = run_actor(/*demo_mode=*/false, actor_json);
+    if (args.demo_mode) actor_ok = run_actor(/*demo_mode=*/true, demo_actor_json) && actor_ok;
   }
 
   total_seconds =
@@ -421,6 +512,7 @@ void RunDemo(const DemoArgs& args) {
         {"train", trained},
         {"evaluate", evaluated},
         {"actor", actor_json},
+        {"actor_demo_mode", demo_actor_json},
     };
     // The actor's headline figures at the top level too (issue 5's summary keys).
     for (const char* key : {"decisions", "orders_placed", "fills", "errors", "pnl_dollars",
@@ -440,7 +532,9 @@ void RunDemo(const DemoArgs& args) {
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
   if (!actor_ok) {
-    throw CommandFailed(1, "demo: the paper actor reported errors or lost updates (see above)");
+    throw CommandFailed(1,
+                        "demo: the actor reported errors, lost updates or did not reconcile with "
+                        "the exchange (see above)");
   }
   if (!ok)
     throw CommandFailed(
@@ -486,6 +580,9 @@ void AddDemoCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("!--no-actor", args->actor,
                 "Skip step 8 (the actor in paper mode on a second replay)");
+  cmd->add_flag("!--no-demo-mode", args->demo_mode,
+                "Skip step 9 (the actor in demo mode: V2 orders on the local exchange, "
+                "reconciled with its account)");
   cmd->add_flag("--json", args->json, "Print the summary as one JSON object");
   cmd->callback([args] { RunDemo(*args); });
 }

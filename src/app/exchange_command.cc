@@ -89,10 +89,24 @@ exchange::ExchangeOptions BuildOptions(const ExchangeArgs& args) {
   for (const std::string& spec : args.api_keys) {
     auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      throw CommandFailed(2, fmt::format("exchange: --api-key wants ID=PEMFILE, got '{}'", spec));
+      throw CommandFailed(
+          2, fmt::format("exchange: --api-key wants ID=PEMFILE[:BALANCE_DOLLARS], got '{}'", spec));
     }
-    options.api_keys.push_back(
-        {spec.substr(0, eq), ReadTextFile(spec.substr(eq + 1), "public key")});
+    std::string file = spec.substr(eq + 1);
+    exchange::ApiKey key{spec.substr(0, eq), "", exchange::ApiKey{}.starting_balance_cents};
+    if (auto colon = file.rfind(':'); colon != std::string::npos) {
+      auto dollars = core::Money::Parse(file.substr(colon + 1));
+      if (!dollars.ok() || dollars->IsNegative() ||
+          dollars->units() % core::Money::FromCents(1).units() != 0) {
+        throw CommandFailed(2, fmt::format("exchange: --api-key {}: the balance must be whole "
+                                           "cents >= 0, got '{}'",
+                                           key.key_id, file.substr(colon + 1)));
+      }
+      key.starting_balance_cents = dollars->units() / core::Money::FromCents(1).units();
+      file.resize(colon);
+    }
+    key.public_key_pem = ReadTextFile(file, "public key");
+    options.api_keys.push_back(std::move(key));
   }
   for (const std::string& spec : args.faults) {
     auto eq = spec.find('=');
@@ -231,7 +245,8 @@ void AddExchangeCommand(CLI::App& app) {
   cmd->add_option("--write-cert", args->write_cert,
                   "Write the certificate in use to FILE (for clients to trust)");
   cmd->add_option("--api-key", args->api_keys,
-                  "Accepted API key as ID=PUBLIC_KEY_PEM_FILE (repeatable; none = every "
+                  "Accepted API key as ID=PUBLIC_KEY_PEM_FILE[:BALANCE_DOLLARS] (repeatable; "
+                  "each key is an account starting with BALANCE, default 1000; none = every "
                   "authenticated request gets 401)");
   cmd->add_option("--fault", args->faults,
                   "Inject a fault per connection: drop=N, skip=N, duplicate=N, malformed=N "

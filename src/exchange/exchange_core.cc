@@ -8,6 +8,8 @@
 
 #include "core/check.h"
 #include "core/market.h"
+#include "exchange/trading_api.h"
+#include "exchange/trading_engine.h"
 #include "kalshi/frame_encoder.h"
 
 namespace kalshiflow::exchange::internal {
@@ -196,7 +198,8 @@ const MarketState* MarketStore::Find(std::string_view ticker) const {
 // ---------------------------------------------------------------------------------------------
 // ClientSession
 
-ClientSession::ClientSession(ExchangeCore& core, Outbound& out) : core_(core), out_(out) {}
+ClientSession::ClientSession(ExchangeCore& core, Outbound& out, std::string key_id)
+    : core_(core), out_(out), key_id_(std::move(key_id)) {}
 
 void ClientSession::SendError(int64_t id, int64_t code, std::string_view message, int64_t sid,
                               std::string_view market_ticker) {
@@ -636,14 +639,44 @@ void ClientSession::OnTrade(const MarketState& market, const kalshi::Trade& trad
   }
 }
 
+void ClientSession::OnPrivateEvent(
+    Channel channel, std::string_view market,
+    const std::function<std::string(int64_t, std::optional<int64_t>)>& encode) {
+  for (auto& [sid, sub] : subs_) {
+    if (dropped_) return;
+    if (sub.channel != channel) continue;
+    if (!market.empty() && !sub.Covers(market)) continue;
+    std::optional<int64_t> seq;
+    if (sub.HasSeq()) seq = ++sub.last_seq;
+    out_.Send(encode(sub.sid, seq));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // ExchangeCore
 
 ExchangeCore::ExchangeCore(CoreOptions options, AtomicStats& stats)
-    : options_(std::move(options)), stats_(stats), markets_(options_.markets) {}
+    : options_(std::move(options)), stats_(stats), markets_(options_.markets) {
+  TradingOptions trading;
+  trading.sim = options_.trading_sim;
+  trading_ = std::make_unique<TradingEngine>(std::move(trading), markets_);
+  for (const auto& [key_id, balance] : options_.accounts) trading_->AddAccount(key_id, balance);
+  trading_->set_notice_sink([this](std::string_view key_id, const PrivateNotice& notice) {
+    const kalshi::Channel channel = NoticeChannel(notice);
+    const std::string_view market = NoticeMarket(notice);
+    for (auto& session : sessions_) {
+      if (session->key_id() != key_id) continue;
+      session->OnPrivateEvent(channel, market, [&](int64_t sid, std::optional<int64_t> seq) {
+        return EncodeNotice(notice, key_id, sid, seq);
+      });
+    }
+  });
+}
 
-ClientSession* ExchangeCore::AddSession(Outbound& out) {
-  sessions_.push_back(std::make_unique<ClientSession>(*this, out));
+ExchangeCore::~ExchangeCore() = default;
+
+ClientSession* ExchangeCore::AddSession(Outbound& out, std::string key_id) {
+  sessions_.push_back(std::make_unique<ClientSession>(*this, out, std::move(key_id)));
   return sessions_.back().get();
 }
 
@@ -730,6 +763,7 @@ bool ExchangeCore::ApplyRecord(std::string_view frame, bool use_yes_price,
       }
       m->appeared = true;
       for (auto& s : sessions_) s->OnBookUpdate(*m, diff_);
+      trading_->OnBookUpdate(*m, local_ts);
       return true;
     }
     case kalshi::MessageType::kOrderbookDelta: {
@@ -743,6 +777,7 @@ bool ExchangeCore::ApplyRecord(std::string_view frame, bool use_yes_price,
       m->updated_ts = local_ts;
       if (*effect == book::DeltaEffect::kNoop) return true;
       for (auto& s : sessions_) s->OnBookUpdate(*m, std::span<const kalshi::OrderbookDelta>(&d, 1));
+      trading_->OnBookUpdate(*m, local_ts);
       return true;
     }
     case kalshi::MessageType::kTicker: {
@@ -774,6 +809,7 @@ bool ExchangeCore::ApplyRecord(std::string_view frame, bool use_yes_price,
       m->volume += msg.trade.count;
       m->updated_ts = local_ts;
       for (auto& session : sessions_) session->OnTrade(*m, msg.trade);
+      trading_->OnTrade(*m, sim::TradePrint::FromKalshi(msg.trade), local_ts);
       return true;
     }
     default:

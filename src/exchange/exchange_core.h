@@ -29,6 +29,7 @@
 #include "kalshi/channel.h"
 #include "kalshi/decoder.h"
 #include "kalshi/messages.h"
+#include "sim/market_sim.h"
 
 namespace kalshiflow::exchange::internal {
 
@@ -109,6 +110,8 @@ class Outbound {
 };
 
 class ExchangeCore;
+class TradingEngine;
+struct TradingOptions;
 
 /// One subscription (sid) of a session.
 struct Subscription {
@@ -125,16 +128,20 @@ struct Subscription {
   bool Covers(std::string_view ticker) const {
     return all_markets || market_set.find(ticker) != market_set.end();
   }
-  /// orderbook_delta and trade carry seq (PROTOCOL §3.5); ticker and the rest do not.
+  /// orderbook_delta, trade and order_group_updates carry seq (PROTOCOL §3.5); ticker, fill,
+  /// market_positions and user_orders do not.
   bool HasSeq() const {
-    return channel == kalshi::Channel::kOrderbookDelta || channel == kalshi::Channel::kTrade;
+    return channel == kalshi::Channel::kOrderbookDelta || channel == kalshi::Channel::kTrade ||
+           channel == kalshi::Channel::kOrderGroupUpdates;
   }
 };
 
 /// The command protocol and market-data fan-out of one WebSocket connection.
 class ClientSession {
  public:
-  ClientSession(ExchangeCore& core, Outbound& out);
+  /// `key_id`: the API key the connection authenticated with (its private channels carry
+  /// that account's fills, orders, positions and order groups).
+  ClientSession(ExchangeCore& core, Outbound& out, std::string key_id);
 
   /// One text frame from the client: a command (PROTOCOL §3.2). Answers are sent to the
   /// Outbound: acks, errors (§3.3 codes), snapshots.
@@ -148,6 +155,13 @@ class ClientSession {
   void OnBookUpdate(const MarketState& market, std::span<const kalshi::OrderbookDelta> deltas);
   void OnTicker(const MarketState& market);
   void OnTrade(const MarketState& market, const kalshi::Trade& trade);
+  /// An event of this connection's account on private `channel` about `market` ("" for order
+  /// groups): `encode(sid, seq)` makes the frame for every subscription of that channel that
+  /// covers the market (fill, user_orders, market_positions; order_group_updates always, with
+  /// the sid's next seq).
+  void OnPrivateEvent(kalshi::Channel channel, std::string_view market,
+                      const std::function<std::string(int64_t, std::optional<int64_t>)>& encode);
+  const std::string& key_id() const { return key_id_; }
 
   const std::map<int64_t, Subscription>& subscriptions() const { return subs_; }
 
@@ -167,6 +181,7 @@ class ClientSession {
 
   ExchangeCore& core_;
   Outbound& out_;
+  std::string key_id_;
   std::map<int64_t, Subscription> subs_;
   int64_t next_sid_ = 1;
   uint64_t orderbook_frames_ = 0;  // fault counter
@@ -177,17 +192,23 @@ class ClientSession {
 struct CoreOptions {
   FaultOptions faults;
   std::map<std::string, MarketSpan> markets;  // from the timeline pre-scan
+  /// The trading engine's simulator settings (trading_engine.h; latency and initial cash 0).
+  sim::SimConfig trading_sim;
+  /// Accounts: API key id → starting balance.
+  std::vector<std::pair<std::string, core::Money>> accounts;
 };
 
 /// The exchange's state and fan-out. Single-threaded (the I/O thread).
 class ExchangeCore {
  public:
   ExchangeCore(CoreOptions options, AtomicStats& stats);
+  ~ExchangeCore();
   ExchangeCore(const ExchangeCore&) = delete;
   ExchangeCore& operator=(const ExchangeCore&) = delete;
 
-  /// A new connection's session (owned here until RemoveSession).
-  ClientSession* AddSession(Outbound& out);
+  /// A new connection's session (owned here until RemoveSession); `key_id` is the API key
+  /// its upgrade was signed with.
+  ClientSession* AddSession(Outbound& out, std::string key_id = {});
   void RemoveSession(ClientSession* session);
 
   /// Applies one replayed frame: updates the market's book / statistics and fans it out.
@@ -197,6 +218,8 @@ class ExchangeCore {
   bool ApplyRecord(std::string_view frame, bool use_yes_price, core::Timestamp local_ts);
 
   MarketStore& markets() { return markets_; }
+  /// Orders, accounts and matching (trading_engine.h).
+  TradingEngine& trading() { return *trading_; }
   const MarketStore& markets() const { return markets_; }
   const FaultOptions& faults() const { return options_.faults; }
   AtomicStats& stats() { return stats_; }
@@ -209,6 +232,7 @@ class ExchangeCore {
   CoreOptions options_;
   AtomicStats& stats_;
   MarketStore markets_;
+  std::unique_ptr<TradingEngine> trading_;
   std::vector<std::unique_ptr<ClientSession>> sessions_;
   kalshi::Decoder decoder_;
   std::vector<kalshi::OrderbookDelta> diff_;

@@ -3,6 +3,7 @@
 // lives in exchange_core.cc (WebSocket commands, fan-out, faults) and rest_api.cc (REST, auth).
 #include "exchange/exchange_server.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -30,6 +31,7 @@
 #include "exchange/exchange_core.h"
 #include "exchange/rest_api.h"
 #include "exchange/timeline.h"
+#include "exchange/trading_api.h"
 #include "net/tls.h"
 
 namespace kalshiflow::exchange {
@@ -219,7 +221,7 @@ class WsConnection final : public ConnectionBase,
     LiveSocket live(s_, [this] { Abort(); });
     auto [accept_ec] = co_await ws_.async_accept(request, kUseTuple);
     if (accept_ec || s_.stopping) co_return;
-    session_ = s_.core->AddSession(*this);
+    session_ = s_.core->AddSession(*this, std::string(request[kalshi::auth::kAccessKeyHeader]));
     s_.connections.insert(this);
     asio::co_spawn(s_.ioc, Writer(self), LogCoroutineException);
     beast::flat_buffer buffer;
@@ -371,6 +373,7 @@ asio::awaitable<void> ServeHttp(ServerState& s, Stream stream) {
     internal::RestRequest rest_req;
     rest_req.method = std::string_view(req.method_string());
     rest_req.target = target;
+    rest_req.body = req.body();
     rest_req.header = [&req](std::string_view name) -> std::string_view { return req[name]; };
     internal::RestResponse out = s.rest->Handle(rest_req);
     const bool keep_alive = req.keep_alive() && !s.stopping;
@@ -496,6 +499,21 @@ core::Result<std::unique_ptr<ExchangeServer>> ExchangeServer::Start(ExchangeOpti
 
   internal::CoreOptions core_options;
   core_options.faults = options.faults;
+  if (options.trading_sim.latency_ns != 0 || !options.trading_sim.initial_cash.IsZero()) {
+    return core::InvalidArgumentError(
+        "trading_sim: latency_ns and initial_cash must be 0 (the venue acts on the book as it "
+        "is; an account's money is its key's starting balance)");
+  }
+  core_options.trading_sim = options.trading_sim;
+  for (const ApiKey& key : options.api_keys) {
+    if (key.starting_balance_cents < 0) {
+      return core::InvalidArgumentError(
+          fmt::format("api key {}: starting_balance_cents must be >= 0, got {}", key.key_id,
+                      key.starting_balance_cents));
+    }
+    core_options.accounts.emplace_back(key.key_id,
+                                       core::Money::FromCents(key.starting_balance_cents));
+  }
   if (!options.recordings.empty()) {
     KF_ASSIGN_OR_RETURN(impl->timeline, internal::Timeline::Open(options.recordings));
     impl->stats.replay_records_total.store(impl->timeline->market_records());
@@ -505,6 +523,7 @@ core::Result<std::unique_ptr<ExchangeServer>> ExchangeServer::Start(ExchangeOpti
   KF_ASSIGN_OR_RETURN(impl->auth, internal::Authenticator::Create(
                                       options.api_keys, options.max_timestamp_skew, *impl->clock));
   impl->rest = std::make_unique<internal::RestApi>(impl->core->markets(), *impl->auth, impl->stats);
+  internal::AddTradingRoutes(*impl->rest, impl->core->trading());
 
   try {
     if (options.tls) {

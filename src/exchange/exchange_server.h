@@ -8,9 +8,12 @@
 //    deltas, per-sid seq, use_yes_price honoured), ticker and trade (when the recording has
 //    them); a Ping with payload "heartbeat" every ping_interval.
 //  * REST under /trade-api/v2 (PROTOCOL.md §4): GET /markets (filters, cursor pagination),
-//    /markets/{ticker}, /markets/{ticker}/orderbook, /markets/orderbooks, /exchange/status.
-//    The order endpoints and the matching engine come later (issue 5): requests are routed
-//    through one table so they slot in.
+//    /markets/{ticker}, /markets/{ticker}/orderbook, /markets/orderbooks, /exchange/status;
+//    and trading (exchange/trading_api.h): the V2 order endpoints, order reads, portfolio,
+//    order groups. Each API key is an account with its own starting balance; its orders are
+//    matched against the replayed book by exchange/trading_engine.h, and its fills, orders,
+//    positions and order-group events go out on the private channels fill, user_orders,
+//    market_positions and order_group_updates of its WebSocket connections.
 //  * Authentication exactly as Kalshi (PROTOCOL.md §1): the three KALSHI-ACCESS-* headers,
 //    RSA-PSS or Ed25519 signature over timestamp+METHOD+path (no query), verified against the
 //    public keys given; a missing, malformed, unknown-key, wrong or stale signature gets HTTP
@@ -36,6 +39,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "sim/market_sim.h"
 
 namespace kalshiflow::exchange {
 
@@ -43,6 +47,8 @@ namespace kalshiflow::exchange {
 struct ApiKey {
   std::string key_id;
   std::string public_key_pem;  // SubjectPublicKeyInfo PEM (RSA >= 2048 or Ed25519)
+  /// The key's account starts with this balance (GET /portfolio/balance), in cents (>= 0).
+  int64_t starting_balance_cents = 100'000;  // $1,000
 };
 
 /// When the replay timeline starts moving.
@@ -80,6 +86,10 @@ struct ExchangeOptions {
   double speed = 1.0;
   ReplayStart start = ReplayStart::kOnFirstSubscription;
   FaultOptions faults;
+  /// How account orders fill against the replayed book (exchange/trading_engine.h): queue
+  /// model, fees (one schedule for every market), balance precision, marking. latency_ns and
+  /// initial_cash must be 0 (InvalidArgument otherwise).
+  sim::SimConfig trading_sim;
   std::chrono::milliseconds ping_interval{10'000};
   const core::Clock* clock = nullptr;  // nullptr = RealClock (auth timestamps, pacing)
   /// Max-speed back-pressure (speed 0): the replay pauses while any subscriber has more than

@@ -258,14 +258,11 @@ std::optional<std::string> DecodeCursor(std::string_view cursor) {
 
 RestApi::RestApi(const MarketStore& markets, const Authenticator& auth, AtomicStats& stats)
     : markets_(markets), auth_(auth), stats_(stats) {
+  using Member = RestResponse (RestApi::*)(const std::vector<std::string>&, const Params&) const;
   auto add = [this](std::string method, std::string_view pattern, bool requires_auth,
-                    Handler handler) {
-    Route r;
-    r.method = std::move(method);
-    for (std::string_view seg : Split(pattern.substr(1), '/')) r.segments.emplace_back(seg);
-    r.requires_auth = requires_auth;
-    r.handler = handler;
-    routes_.push_back(std::move(r));
+                    Member member) {
+    AddRoute(std::move(method), pattern, requires_auth,
+             [this, member](const RouteRequest& r) { return (this->*member)(r.args, r.query); });
   };
   // Literal routes before parameterized ones that could shadow them.
   add("GET", "/exchange/status", false, &RestApi::GetExchangeStatus);
@@ -273,6 +270,16 @@ RestApi::RestApi(const MarketStore& markets, const Authenticator& auth, AtomicSt
   add("GET", "/markets/orderbooks", false, &RestApi::GetMarketOrderbooks);
   add("GET", "/markets/{ticker}", false, &RestApi::GetMarket);
   add("GET", "/markets/{ticker}/orderbook", false, &RestApi::GetMarketOrderbook);
+}
+
+void RestApi::AddRoute(std::string method, std::string_view pattern, bool requires_auth,
+                       RouteHandler handler) {
+  Route r;
+  r.method = std::move(method);
+  for (std::string_view seg : Split(pattern.substr(1), '/')) r.segments.emplace_back(seg);
+  r.requires_auth = requires_auth;
+  r.handler = std::move(handler);
+  routes_.push_back(std::move(r));
 }
 
 RestResponse RestApi::Handle(const RestRequest& request) const {
@@ -316,6 +323,7 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
     break;
   }
   const bool requires_auth = match == nullptr || match->requires_auth;
+  std::string_view key_id;
   if (requires_auth) {
     core::Status status =
         auth_.Check(request.method, target, request.header(kalshi::auth::kAccessKeyHeader),
@@ -325,6 +333,7 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
       stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
       return Error(401, "authentication_error", "authentication_error", status.message());
     }
+    key_id = request.header(kalshi::auth::kAccessKeyHeader);
   }
   if (match == nullptr) {
     if (path_matched) return Error(405, "method_not_allowed", "method not allowed");
@@ -341,7 +350,7 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
       params.emplace(std::move(key), std::move(value));
     }
   }
-  return (this->*(match->handler))(args, params);
+  return match->handler(RouteRequest{args, params, key_id, request.body});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ std::string ErrorBody(std::string_view code, std::string_view message,
 struct RestRequest {
   std::string_view method;  // "GET", ...
   std::string_view target;  // path + optional "?query"
+  std::string_view body;    // request body (JSON for POST/PUT/DELETE with a body)
   /// Header lookup by (case-insensitive) name; empty when absent.
   std::function<std::string_view(std::string_view)> header;
 };
@@ -62,24 +63,40 @@ struct RestResponse {
   std::string body;  // JSON
 };
 
-/// The REST API. Routes live in one table (method, path pattern, auth flag, handler) so the
-/// order endpoints (issue 5) slot in. Market-data GETs and /exchange/status are public, as on
-/// Kalshi; everything else under /trade-api/v2 requires authentication (401 before 404).
+using QueryParams = std::multimap<std::string, std::string, std::less<>>;
+
+/// What a route handler gets: the "{x}" path segments in order, the decoded query, the
+/// authenticated API key id ("" on public routes) and the body.
+struct RouteRequest {
+  const std::vector<std::string>& args;
+  const QueryParams& query;
+  std::string_view key_id;
+  std::string_view body;
+};
+using RouteHandler = std::function<RestResponse(const RouteRequest&)>;
+
+/// The REST API. Routes live in one table (method, path pattern, auth flag, handler); the
+/// order and portfolio endpoints are added by AddTradingRoutes (trading_api.h). Market-data
+/// GETs and /exchange/status are public, as on Kalshi; everything else under /trade-api/v2
+/// requires authentication (401 before 404).
 class RestApi {
  public:
   RestApi(const MarketStore& markets, const Authenticator& auth, AtomicStats& stats);
 
   RestResponse Handle(const RestRequest& request) const;
 
+  /// Adds a route. `pattern` is relative to /trade-api/v2 ("/portfolio/orders/{id}"); earlier
+  /// routes win, so literal routes go before parameterized ones that could shadow them.
+  void AddRoute(std::string method, std::string_view pattern, bool requires_auth,
+                RouteHandler handler);
+
  private:
-  using Params = std::multimap<std::string, std::string, std::less<>>;
-  using Handler = RestResponse (RestApi::*)(const std::vector<std::string>& path_args,
-                                            const Params& query) const;
+  using Params = QueryParams;
   struct Route {
     std::string method;
     std::vector<std::string> segments;  // "{x}" matches one segment
     bool requires_auth = false;
-    Handler handler = nullptr;
+    RouteHandler handler;
   };
 
   RestResponse GetExchangeStatus(const std::vector<std::string>&, const Params&) const;

@@ -49,7 +49,8 @@ core::Status ValidatePaperConfig(const PaperConfig& config) {
   return core::Status::Ok();
 }
 
-PaperOrderManager::PaperOrderManager(PaperConfig config) : config_(std::move(config)) {
+PaperOrderManager::PaperOrderManager(PaperConfig config)
+    : config_(std::move(config)), account_(config_.initial_cash) {
   const core::Status status = ValidatePaperConfig(config_);
   KF_CHECK(status.ok(), "invalid paper config: {}", status.ToString());
 }
@@ -59,7 +60,7 @@ PaperOrderManager::PaperOrderManager(PaperConfig config) : config_(std::move(con
 void PaperOrderManager::OnBookUpdate(std::string_view market_ticker, const book::OrderBook& book,
                                      Timestamp ts) {
   Market& market = MarketFor(market_ticker, book);
-  ShareAccount(market);
+  account_.ShareWith(market.sim, market.share);
   market.sim.OnBookUpdate(ts);
   Collect(market);
 }
@@ -74,7 +75,7 @@ ExecutionResult PaperOrderManager::ExecuteAction(std::string_view market_ticker,
   if (first_sight) {
     // The simulator has seen no book event yet: the caller's book is the market as of
     // decision_ts (otherwise the ops would wait for the next OnBookUpdate).
-    ShareAccount(market);
+    account_.ShareWith(market.sim, market.share);
     market.sim.OnBookUpdate(decision_ts);
     Collect(market);
   }
@@ -126,13 +127,13 @@ void PaperOrderManager::Settle(std::string_view market_ticker, core::Price yes_v
 
 // ---- queries --------------------------------------------------------------------------------
 
-Money PaperOrderManager::cash() const { return config_.initial_cash + cash_total_; }
+Money PaperOrderManager::cash() const { return account_.cash(); }
 
-Money PaperOrderManager::reserved_cash() const { return reserved_total_; }
+Money PaperOrderManager::reserved_cash() const { return account_.reserved_cash(); }
 
-Money PaperOrderManager::available_cash() const { return cash() - reserved_cash(); }
+Money PaperOrderManager::available_cash() const { return account_.available_cash(); }
 
-Money PaperOrderManager::portfolio_value() const { return config_.initial_cash + marked_total_; }
+Money PaperOrderManager::portfolio_value() const { return account_.portfolio_value(); }
 
 Count PaperOrderManager::position(std::string_view market_ticker) const {
   const Market* market = Find(market_ticker);
@@ -239,16 +240,6 @@ PaperOrderManager::Market* PaperOrderManager::Find(std::string_view ticker) {
   return it == markets_.end() ? nullptr : &it->second;
 }
 
-void PaperOrderManager::ShareAccount(Market& market) {
-  // Every simulator starts with $0, so the account's cash outside `market` is initial_cash
-  // plus the other markets' cash; their resting orders hold part of it. The totals are current
-  // (Collect after every call into a simulator), and this market's share is the one counted in
-  // them.
-  const Money outside = config_.initial_cash + (cash_total_ - market.cash_seen) -
-                        (reserved_total_ - market.reserved_seen);
-  market.sim.SetOutsideFunds(outside);
-}
-
 std::optional<core::Status> PaperOrderManager::Submit(Market& market, const sim::OrderOp& op,
                                                       Timestamp ts) {
   const std::string& ticker = market.ticker;
@@ -263,7 +254,7 @@ std::optional<core::Status> PaperOrderManager::Submit(Market& market, const sim:
       ++counters_.orders_canceled;
       break;
   }
-  ShareAccount(market);
+  account_.ShareWith(market.sim, market.share);
   const std::size_t first_update = market.sim.order_updates().size();
   const sim::OrderId sim_id = market.sim.Submit(op, ts);
   std::optional<core::Status> refused;
@@ -319,15 +310,7 @@ void PaperOrderManager::Collect(Market& market) {
   }
   market.sim.ClearEvents();
   if (market.fills > 0) traded_.emplace(market.ticker, &market);
-  const Money cash = market.sim.portfolio().cash();
-  const Money reserved = market.sim.reserved_cash();
-  const Money marked = market.sim.MarkedValue();
-  cash_total_ += cash - market.cash_seen;
-  reserved_total_ += reserved - market.reserved_seen;
-  marked_total_ += marked - market.marked_seen;
-  market.cash_seen = cash;
-  market.reserved_seen = reserved;
-  market.marked_seen = marked;
+  account_.Fold(market.sim, market.share);
 }
 
 const PaperOrderManager::OrderRef* PaperOrderManager::FindRef(const Market& market,

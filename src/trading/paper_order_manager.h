@@ -3,31 +3,15 @@
 // ("paper fill simulator"), §5 "Execution simulator" (the same simulator training uses),
 // §7 (the actor), §8 (one account: cash, positions, working orders).
 //
-// One account, many simulators. MarketSim keeps its own cash per market; the paper account is
-// one Kalshi-like account across markets:
-//   account cash      = initial_cash + Σ_markets (sim cash - the cash it started with)
-//                     = initial_cash + Σ_markets sim cash          (every sim starts with $0)
-//   reserved          = Σ_markets sim.reserved_cash()   (resting orders' holds, MarketSim's rule)
-//   available cash    = account cash - reserved
-//   portfolio value   = account cash + Σ_markets held contracts x MarkPrice
-//                     = initial_cash + Σ_markets sim.MarkedValue()
-// A market's own sim cash is that market's net cash flow and goes negative as it buys.
-//
-// Collateral is enforced at the account level, exactly by MarketSim's own rule and at the
-// moment MarketSim checks it (when an op acts, after latency): before every call into market
-// m's simulator that can activate ops (OnBookUpdate, Submit), the manager sets
-//   sim_m.SetOutsideFunds(initial_cash + Σ_{k != m} (cash_k - reserved_k)),
-// so MarketSim accepts a place/amend when  reserved_m(with it) <= cash_m + outside_m, i.e.
-// when  Σ_all reserved (with it) <= account cash  — Kalshi's rule for one balance (an order
-// the available balance cannot cover is rejected whole, `insufficient_balance`). Nothing
-// outside market m changes during a call into m (one thread drives everything), so the value
-// set is exact for the whole call. The cost rule (price + one contract's fee at the taker or
-// the series' maker rate, closing contracts free, rounding to the balance precision, in-flight
-// orders holding nothing until they arrive) is MarketSim's (sim/market_sim.h, "Collateral");
-// no fee math is re-derived here. The exactness statement of MarketSim carries over to the
-// account: with whole-cent prices, whole contracts and cent balances, account cash and account
-// available cash never go below 0. With `sim.collateral = off` nothing is checked (the account
-// may go negative), as in MarketSim.
+// One account, many simulators: sim::AccountTotals (sim/account.h) keeps one Kalshi-like
+// balance across the per-market simulators (account cash = initial_cash + Σ sim cash, reserved
+// = Σ resting holds, portfolio value = initial_cash + Σ MarkedValue) and enforces collateral
+// account-wide by MarketSim's own rule at the moment MarketSim checks it. The cost rule (price +
+// one contract's fee at the taker or the series' maker rate, closing contracts free, rounding
+// to the balance precision, in-flight orders holding nothing until they arrive) is MarketSim's
+// (sim/market_sim.h, "Collateral"); no fee math is re-derived here. With whole-cent prices,
+// whole contracts and cent balances, account cash and available cash never go below 0. With
+// `sim.collateral = off` nothing is checked (the account may go negative), as in MarketSim.
 //
 // Timing: book/event time only (no wall clock). An op decided at `decision_ts` acts at the
 // market's first OnBookUpdate with ts >= decision_ts + sim.latency_ns, or at once when the
@@ -57,6 +41,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "features/portfolio.h"
+#include "sim/account.h"
 #include "sim/actions.h"
 #include "sim/market_sim.h"
 #include "sim/order.h"
@@ -174,16 +159,13 @@ class PaperOrderManager final : public OrderManager {
     sim::MarketSim sim;
     std::vector<OrderRef> live;  // orders not yet finished, oldest first
     int64_t fills = 0;
-    // This market's share of the account totals as last accounted (Collect).
-    core::Money cash_seen, reserved_seen, marked_seen;
+    sim::AccountShare share;  // this market's share of the account totals (Collect)
   };
   using MarketMap = std::map<std::string, Market, std::less<>>;
 
   Market& MarketFor(std::string_view ticker, const book::OrderBook& book);
   const Market* Find(std::string_view ticker) const;
   Market* Find(std::string_view ticker);
-  /// Sets the market's outside funds to the rest of the account (see the file comment).
-  void ShareAccount(Market& market);
   /// Submits one op at `ts`; returns the refusal it met at once, if any.
   std::optional<core::Status> Submit(Market& market, const sim::OrderOp& op, core::Timestamp ts);
   /// Moves the simulator's fills and order updates into the event buffers (and counters), and
@@ -194,9 +176,8 @@ class PaperOrderManager final : public OrderManager {
 
   PaperConfig config_;
   MarketMap markets_;
-  // Σ over markets of sim cash / reserved cash / MarkedValue, maintained by Collect (O(1) per
-  // call instead of a pass over every market per query).
-  core::Money cash_total_, reserved_total_, marked_total_;
+  // The account across markets, maintained by Collect (O(1) per call; sim/account.h).
+  sim::AccountTotals account_;
   // Markets with at least one fill, by ticker (what positions() lists).
   std::map<std::string_view, const Market*> traded_;
   uint64_t next_order_id_ = 1;

@@ -153,8 +153,9 @@ TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
   EXPECT_EQ(j["actor"]["updates"], j["recording_frames"]);  // every accepted update ingested
 }
 
-// Step 8 with the mean-reversion rule (no training): the paper actor trades the live replay.
-TEST_F(CliTest, DemoPaperActorTradesTheLiveReplayWithoutErrors) {
+// Steps 8 and 9 with the mean-reversion rule (no training): the actor trades the live replay
+// in paper mode, then in demo mode on the exchange's order endpoints.
+TEST_F(CliTest, DemoActorTradesTheLiveReplayInPaperAndDemoModes) {
   auto r = RunCliStdout("demo --json --duration 1200 --train-steps 0 --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = nlohmann::json::parse(r.output, nullptr, false);
@@ -191,7 +192,36 @@ TEST_F(CliTest, DemoPaperActorTradesTheLiveReplayWithoutErrors) {
   EXPECT_EQ(a["events_dropped"], 0);
   auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
-  EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"), a["decisions"].get<int64_t>());
+  // Step 9: the same rule in demo mode, its orders sent as signed V2 REST requests to the
+  // exchange's matching engine, fills and positions back on the private channels.
+  const auto& d = j["actor_demo_mode"];
+  ASSERT_TRUE(d.is_object()) << r.output;
+  EXPECT_EQ(d["mode"], "kalshi");
+  EXPECT_EQ(d["updates"], j["recording_frames"]);
+  EXPECT_GT(d["orders_placed"].get<int64_t>(), 0);
+  EXPECT_GT(d["fills"].get<int64_t>(), 0);
+  EXPECT_EQ(d["errors"], 0);
+  EXPECT_GT(d["fees_dollars"].get<double>(), 0);
+  EXPECT_EQ(d["events_persisted"], d["decisions"]);
+  EXPECT_NEAR(d["pnl_dollars"].get<double>(),
+              d["portfolio_value_dollars"].get<double>() - d["initial_cash_dollars"].get<double>(),
+              1e-6);
+  // Positions and cash reconcile exactly with the exchange's account (REST), every fill
+  // delivered once on the fill channel.
+  const auto& rec = d["reconciliation"];
+  EXPECT_TRUE(rec["matched"].get<bool>()) << rec.dump();
+  EXPECT_TRUE(rec["differences"].empty()) << rec.dump();
+  EXPECT_EQ(rec["cash_dollars"], rec["exchange_cash_dollars"]);
+  EXPECT_EQ(rec["cash_dollars"], d["cash_dollars"]);
+  EXPECT_EQ(rec["fills"], rec["exchange_fills"]);
+  EXPECT_EQ(rec["fills"], d["fills"]);
+  EXPECT_GT(rec["positions_compared"].get<int64_t>(), 0);
+  EXPECT_EQ(rec["rest_errors"], 0);
+  EXPECT_EQ(rec["decode_errors"], 0);
+  EXPECT_EQ(rec["position_mismatches"], 0);
+  // Both runs' decisions are in rl_actor_events.
+  EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"),
+            a["decisions"].get<int64_t>() + d["decisions"].get<int64_t>());
 }
 
 TEST_F(CliTest, ConvertReportsMalformedLinesWithFileAndLineAndCountsThem) {

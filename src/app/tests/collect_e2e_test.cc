@@ -12,15 +12,22 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
+#include "actor/live_features.h"
+#include "env/replay_env.h"
+#include "env/session_data.h"
 #include "exchange/exchange_server.h"
+#include "features/kalshiflow_v1.h"
 #include "feed/integrity.h"
 #include "feed/live_collector.h"
 #include "kalshi/auth/signer.h"
 #include "recording/convert.h"
+#include "sim/actions.h"
 #include "storage/database_url.h"
 #include "storage/store.h"
 #include "storage/tests/test_util.h"
@@ -114,7 +121,11 @@ class CollectE2eTest : public ::testing::Test {
   };
 
   // Collects until the replay is over, every book is live and nothing arrived for 500 ms.
-  LiveRun CollectLive(exchange::FaultOptions faults) {
+  // `hook` (optional) is the collector's actor-trigger hook; `store_out` / `session_out`
+  // (optional) receive the database and the session, still open, for reading back.
+  LiveRun CollectLive(exchange::FaultOptions faults, feed::ActorTriggerHook hook = {},
+                      std::unique_ptr<storage::Store>* store_out = nullptr,
+                      storage::SessionId* session_out = nullptr) {
     LiveRun run;
     auto server = StartExchange(faults);
     if (!server) return run;
@@ -154,6 +165,7 @@ class CollectE2eTest : public ::testing::Test {
     auto live =
         feed::LiveCollector::Create(client, collector, queue->get(), &core::RealClock::Instance());
     EXPECT_TRUE(live.ok()) << live.error().ToString();
+    if (hook) (*live)->collector().SetActorTriggerHook(std::move(hook));
     EXPECT_TRUE((*live)->Start().ok());
     uint64_t last_frames = 0;
     auto idle_since = std::chrono::steady_clock::now();
@@ -183,6 +195,8 @@ class CollectE2eTest : public ::testing::Test {
     auto verify = feed::VerifySession(**store, *id, *recording_);
     EXPECT_TRUE(verify.ok());
     if (verify.ok()) run.verify = *verify;
+    if (session_out != nullptr) *session_out = *id;
+    if (store_out != nullptr) *store_out = std::move(*store);
     return run;
   }
 
@@ -261,6 +275,87 @@ TEST_F(CollectE2eTest, CountsMalformedFramesAndContinues) {
   ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
 }
 
+// Train/serve parity over the socket (issue 5 item 4): the real recorded day goes exchange →
+// TLS WebSocket → collector → the actor's observation state (actor::LiveFeatures, fed by the
+// collector's trigger hook after write-queue acceptance, as ActorService feeds it), and,
+// from the rows the same collection stored, through the training loader (env::SessionData +
+// ReplayEnv). The 52-float observation of every data point the live side observes equals
+// training's in float32.
+TEST_F(CollectE2eTest, ObservationsOverTheSocketEqualTheTrainingLoaders) {
+  actor::LiveFeatures live;
+  std::map<std::string, std::map<int64_t, std::vector<float>>> by_point;
+  actor::MarketSnapshot snap;
+  std::vector<uint32_t> ingested;
+  const env::EnvConfig config;
+  int64_t hook_calls = 0;
+  auto record = [&](const std::string& ticker) {
+    const auto m = live.FindMarket(ticker);
+    if (!m || !live.Snapshot(*m, snap)) return;  // not seen yet (or still held)
+    features::ObservationInputs in;
+    in.book = &snap.book;
+    in.history = &snap.history;
+    in.current = snap.current;
+    in.portfolio.cash = config.initial_cash;
+    in.portfolio.portfolio_value = config.initial_cash;
+    std::vector<float> obs(features::kKalshiflowV1Size);
+    features::BuildKalshiflowV1(in, obs);
+    by_point[ticker][snap.current.ts_ms] = std::move(obs);
+  };
+  auto hook = [&](const feed::ActorTrigger& t) {
+    ++hook_calls;
+    const std::string ticker(t.market_ticker);
+    record(ticker);  // the market's observation before this update (its last point complete)
+    ingested.clear();
+    live.Ingest(actor::AcceptedUpdate{ticker, t.seq, t.exchange_ts_ms, t.received.millis(), t.book},
+                &ingested);
+  };
+  std::unique_ptr<storage::Store> store;
+  storage::SessionId session = 0;
+  const LiveRun run = CollectLive({}, hook, &store, &session);
+  ExpectFinalBooksEqualTruth(run.verify, tickers_->size());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(hook_calls, frames_);  // every accepted update reached the actor's state
+  for (const auto& ticker : *tickers_) record(ticker);
+
+  // Training side: the stored session through the loader, every market's observations under
+  // HOLD by data-point time.
+  const std::vector<storage::SessionId> ids = {session};
+  auto data = env::SessionData::Load(*store, ids);
+  ASSERT_TRUE(data.ok()) << data.error().ToString();
+  auto shared = std::make_shared<const env::SessionData>(std::move(data).value());
+  auto created = env::ReplayEnv::Create(shared, config);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  env::ReplayEnv& replay = **created;
+  std::map<std::string, std::map<int64_t, std::vector<float>>> training;
+  for (std::size_t i = 0; i < replay.episodes().size(); ++i) {
+    auto obs = replay.ResetTo(i);
+    auto& points = training[replay.market().ticker];
+    auto point_ts = [&] { return replay.market().points[replay.point()].ts_ms; };
+    points[point_ts()].assign(obs.begin(), obs.end());
+    while (replay.active()) {
+      const auto& step = replay.Step(static_cast<int32_t>(sim::Action::kHold));
+      points[point_ts()].assign(step.observation.begin(), step.observation.end());
+      if (step.terminated || step.truncated) break;
+    }
+  }
+  ASSERT_FALSE(training.empty());
+  int64_t compared = 0;
+  for (const auto& [ticker, expected] : training) {
+    SCOPED_TRACE(ticker);
+    const auto& got = by_point[ticker];
+    // At most one point per market completes inside the ingest that releases the updates
+    // held before the clock's calibration (actor/live_features.h).
+    EXPECT_GE(got.size() + 1, expected.size());
+    for (const auto& [ts, obs] : got) {
+      auto it = expected.find(ts);
+      ASSERT_NE(it, expected.end()) << "live point at " << ts << " unknown to training";
+      ASSERT_EQ(obs, it->second) << "point at " << ts;  // float32 equality, all 52
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 1000);
+}
+
 TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
   auto server = StartExchange();
   ASSERT_NE(server, nullptr);
@@ -333,19 +428,55 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
   EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"), a["decisions"].get<int64_t>());
 }
 
+// `kalshiflow actor --mode demo` against the local exchange: the same rule, its orders sent as
+// signed V2 REST requests and matched against the replayed book, fills and positions back on
+// the private channels; at the end the account reconciles exactly with the exchange's.
+TEST_F(CollectE2eTest, ActorCliTradesInDemoModeOnTheExchangeAndReconciles) {
+  auto server = StartExchange();
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert-actor-demo.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const std::string db = "sqlite://" + (*dir_ / "actor-demo.db").string();
+  auto r = RunCommand(std::string(KF_CLI_PATH) + " actor --mode demo --selector hardcoded" +
+                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
+                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
+                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
+                      "--json --database-url " +
+                      db);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJsonObject(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  const auto& a = j["actor"];
+  EXPECT_EQ(a["mode"], "kalshi");
+  EXPECT_EQ(a["updates"].get<int64_t>(), frames_);
+  EXPECT_GT(a["orders_placed"].get<int64_t>(), 0);
+  EXPECT_GT(a["fills"].get<int64_t>(), 0);
+  EXPECT_EQ(a["errors"], 0);
+  EXPECT_EQ(a["events_persisted"], a["decisions"]);
+  EXPECT_TRUE(a["reconciliation"]["matched"].get<bool>()) << a["reconciliation"].dump();
+  EXPECT_EQ(a["reconciliation"]["fills"], a["fills"]);
+  EXPECT_EQ(a["reconciliation"]["exchange_fills"], a["fills"]);
+  // The exchange's account started at the key's balance ($1,000) and holds what we booked.
+  EXPECT_EQ(a["initial_cash_dollars"].get<double>(), 1000.0);
+}
+
 // Production trading stays behind explicit confirmation (DESIGN §8), checked before anything
-// touches the network; the Kalshi order manager's modes are refused with the reason.
-TEST_F(CollectE2eTest, ActorCliRefusesProductionWithoutConfirmationAndUnbuiltModes) {
+// touches the network; so is the environment a mode may trade on.
+TEST_F(CollectE2eTest, ActorCliRefusesProductionWithoutConfirmationAndMismatchedModes) {
   const std::string cli = std::string(KF_CLI_PATH);
   auto r = RunCommand("env -u KALSHI_PRODUCTION_CONFIRMED " + cli + " actor --mode production");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("KALSHI_PRODUCTION_CONFIRMED=true"), std::string::npos) << r.output;
-  r = RunCommand("KALSHI_PRODUCTION_CONFIRMED=true " + cli + " actor --mode production");
+  // Confirmed, but the environment is demo: production orders would go to the wrong place.
+  r = RunCommand("env -u KALSHI_TRADING_ENVIRONMENT KALSHI_PRODUCTION_CONFIRMED=true " + cli +
+                 " actor --mode production");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(r.output.find("needs KALSHI_PRODUCTION_CONFIRMED"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
-  r = RunCommand(cli + " actor --mode demo");
+  EXPECT_NE(r.output.find("needs --environment production"), std::string::npos) << r.output;
+  // Demo mode never trades on production.
+  r = RunCommand(cli + " actor --mode demo --environment production");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("never trades on production"), std::string::npos) << r.output;
   r = RunCommand(cli + " actor --mode live");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("'live'"), std::string::npos) << r.output;

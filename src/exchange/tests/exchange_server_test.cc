@@ -568,15 +568,16 @@ TEST(ExchangeAuthTest, RejectsBadCredentialsAndAcceptsEd25519AndRsa) {
   bad_ts[1].second = "12ab";
   expect_401(bad_ts, "malformed KALSHI-ACCESS-TIMESTAMP");
 
-  // Good keys pass authentication (the route is unknown here, so 404, not 401).
+  // Good keys pass authentication: each is an account with the default $1,000 balance.
   for (const TestKey* k : {&env.key, &rsa}) {
     auto r = HttpGets(port, true, ca, {balance}, Sign(*k, "GET", balance)).at(0);
-    EXPECT_EQ(r.status, 404) << r.body;
-    EXPECT_EQ(r.json()["error"]["code"], "not_found");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["balance"], 100'000);  // cents
+    EXPECT_EQ(r.json()["balance_dollars"], "1000.000000");
   }
   // Query strings are not signed.
   auto q = HttpGets(port, true, ca, {balance + "?limit=5"}, Sign(env.key, "GET", balance)).at(0);
-  EXPECT_EQ(q.status, 404);
+  EXPECT_EQ(q.status, 200);
 
   // WebSocket upgrade: always authenticated.
   {

@@ -1,4 +1,4 @@
-#include "app/paper_actor.h"
+#include "app/trading_actor.h"
 
 #include <fmt/format.h>
 
@@ -10,10 +10,12 @@ namespace {
 double Dollars(core::Money m) { return static_cast<double>(m.units()) / 1e6; }
 double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
-const trading::PaperConfig& CheckedPaper(const trading::PaperConfig& config) {
-  const core::Status status = trading::ValidatePaperConfig(config);
+std::unique_ptr<trading::OrderManager> OrdersOf(TradingActorOptions& options) {
+  if (options.orders) return std::move(options.orders);
+  const core::Status status = trading::ValidatePaperConfig(options.paper);
   if (!status.ok()) throw CommandFailed(1, "actor: paper config: " + status.ToString());
-  return config;
+  options.orders_initial_cash = options.paper.initial_cash;
+  return std::make_unique<trading::PaperOrderManager>(options.paper);
 }
 
 const risk::RiskConfig& CheckedRisk(const risk::RiskConfig& config) {
@@ -25,11 +27,12 @@ const risk::RiskConfig& CheckedRisk(const risk::RiskConfig& config) {
 
 }  // namespace
 
-PaperActor::PaperActor(PaperActorOptions options)
+TradingActor::TradingActor(TradingActorOptions options)
     : options_(std::move(options)),
-      orders_(CheckedPaper(options_.paper)),
+      orders_(OrdersOf(options_)),
+      initial_cash_(options_.orders_initial_cash),
       risk_(CheckedRisk(options_.risk), market_clock_) {
-  auto service = actor::ActorService::Create(options_.actor, orders_, risk_, market_clock_, this);
+  auto service = actor::ActorService::Create(options_.actor, *orders_, risk_, market_clock_, this);
   if (!service.ok()) throw CommandFailed(1, "actor: " + service.error().ToString());
   service_ = std::move(service).value();
   if (options_.store != nullptr) {
@@ -46,11 +49,11 @@ PaperActor::PaperActor(PaperActorOptions options)
   }
 }
 
-PaperActor::~PaperActor() {
+TradingActor::~TradingActor() {
   if (service_) service_->Stop();
 }
 
-feed::ActorTriggerHook PaperActor::Hook() {
+feed::ActorTriggerHook TradingActor::Hook() {
   return [this](const feed::ActorTrigger& t) {
     if (t.book == nullptr) return;
     if (t.exchange_ts_ms && *t.exchange_ts_ms > 0) {
@@ -62,9 +65,9 @@ feed::ActorTriggerHook PaperActor::Hook() {
   };
 }
 
-void PaperActor::Start() { service_->Start(); }
+void TradingActor::Start() { service_->Start(); }
 
-void PaperActor::Finish() {
+void TradingActor::Finish() {
   service_->WaitIdle();
   service_->Stop();
   if (events_) {
@@ -76,7 +79,7 @@ void PaperActor::Finish() {
   DrainOrderEvents();
 }
 
-void PaperActor::OnDecision(const actor::ActorEvent& e) {
+void TradingActor::OnDecision(const actor::ActorEvent& e) {
   if (events_) {
     storage::ActorEventRow row;
     row.session_id = session_id_.load();
@@ -112,8 +115,8 @@ void PaperActor::OnDecision(const actor::ActorEvent& e) {
   DrainOrderEvents();  // pipeline thread: the order manager's events since the last decision
 }
 
-void PaperActor::DrainOrderEvents() {
-  orders_.DrainEvents(&fills_, &order_events_);
+void TradingActor::DrainOrderEvents() {
+  orders_->DrainEvents(&fills_, &order_events_);
   fill_events_ += static_cast<int64_t>(fills_.size());
   for (const trading::OrderEvent& event : order_events_) {
     if (event.reject != sim::OrderReject::kNone) ++order_rejects_;
@@ -122,16 +125,17 @@ void PaperActor::DrainOrderEvents() {
   order_events_.clear();
 }
 
-PaperActorSummary PaperActor::Summary() const {
-  PaperActorSummary s;
+TradingActorSummary TradingActor::Summary() const {
+  TradingActorSummary s;
   s.metrics = service_->metrics();
   s.selector = s.metrics.selector;
   s.model_id = s.metrics.model_id;
-  s.orders = orders_.counters();
-  s.initial_cash = options_.paper.initial_cash;
-  s.cash = orders_.cash();
-  s.portfolio_value = orders_.portfolio_value();
-  s.positions = orders_.positions();
+  s.mode = std::string(orders_->mode());
+  s.orders = orders_->counters();
+  s.initial_cash = initial_cash_;
+  s.cash = orders_->cash();
+  s.portfolio_value = orders_->portfolio_value();
+  s.positions = orders_->positions();
   s.fill_events = fill_events_;
   s.order_rejects = order_rejects_;
   s.events_persisted = static_cast<int64_t>(events_stats_.written);
@@ -140,7 +144,7 @@ PaperActorSummary PaperActor::Summary() const {
   return s;
 }
 
-nlohmann::json PaperActorSummary::ToJson() const {
+nlohmann::json TradingActorSummary::ToJson() const {
   nlohmann::json positions_json = nlohmann::json::array();
   for (const auto& p : positions) {
     positions_json.push_back({{"market_ticker", p.market_ticker},
@@ -156,7 +160,7 @@ nlohmann::json PaperActorSummary::ToJson() const {
   }
   const core::Money pnl = portfolio_value - initial_cash;
   return {
-      {"mode", "paper"},
+      {"mode", mode},
       {"selector", selector},
       {"model_id", model_id},
       {"updates", metrics.updates_ingested},

@@ -1,6 +1,7 @@
-// The actor in paper mode as a program part: a PaperOrderManager, a RiskManager and an
-// ActorService wired to the collector's actor-trigger hook, driven in market time, with a
-// summary. Used by `kalshiflow demo` (step 8); `kalshiflow actor` will reuse it.
+// The actor as a program part: an OrderManager (paper: a PaperOrderManager; kalshi: a
+// KalshiOrderManager on an exchange), a RiskManager and an ActorService wired to the
+// collector's actor-trigger hook, driven in market time, with a summary. Used by `kalshiflow
+// demo` (steps 8 and 9) and `kalshiflow actor`.
 //
 // Market time: the service's business clock (orders, risk throttle and cool-downs, event
 // times) follows Kalshi's `ts_ms` of the updates it is told about, so a replay at any speed
@@ -29,8 +30,12 @@
 
 namespace kalshiflow::app {
 
-struct PaperActorOptions {
+struct TradingActorOptions {
   actor::ActorConfig actor;
+  /// The order manager to trade through (e.g. a trading::KalshiOrderManager) and the cash it
+  /// started with (the P&L's reference). Null: a PaperOrderManager from `paper`.
+  std::unique_ptr<trading::OrderManager> orders;
+  core::Money orders_initial_cash;
   trading::PaperConfig paper;
   risk::RiskConfig risk;
   /// For selector rl_model: the checkpoint to run and where it came from.
@@ -42,7 +47,8 @@ struct PaperActorOptions {
   storage::Store* store = nullptr;
 };
 
-struct PaperActorSummary {
+struct TradingActorSummary {
+  std::string mode;  // the order manager's: "paper" | "kalshi"
   std::string selector;
   int64_t model_id = 0;
   actor::ActorMetrics metrics;
@@ -60,11 +66,11 @@ struct PaperActorSummary {
   nlohmann::json ToJson() const;
 };
 
-class PaperActor final : private actor::ActorEventSink {
+class TradingActor final : private actor::ActorEventSink {
  public:
   /// Throws CommandFailed(1, ...) when the configuration or the model is refused.
-  explicit PaperActor(PaperActorOptions options);
-  ~PaperActor() override;
+  explicit TradingActor(TradingActorOptions options);
+  ~TradingActor() override;
 
   /// The collector hook: advances market time, hands the update to the actor.
   feed::ActorTriggerHook Hook();
@@ -79,16 +85,19 @@ class PaperActor final : private actor::ActorEventSink {
   void Start();
   /// Waits until every queued trigger was decided, then stops the pipeline thread.
   void Finish();
-  PaperActorSummary Summary() const;
+  /// The order manager (e.g. to reconcile a kalshi one after Finish).
+  trading::OrderManager& orders() { return *orders_; }
+  TradingActorSummary Summary() const;
 
  private:
   void OnDecision(const actor::ActorEvent& event) override;
   // Moves the order manager's fills and order events into the counters (owner thread).
   void DrainOrderEvents();
 
-  PaperActorOptions options_;
+  TradingActorOptions options_;
   core::SimulatedClock market_clock_;
-  trading::PaperOrderManager orders_;
+  std::unique_ptr<trading::OrderManager> orders_;
+  core::Money initial_cash_;
   risk::RiskManager risk_;
   std::unique_ptr<actor::ActorService> service_;
   std::unique_ptr<storage::WriteQueue> events_;  // null without a store
