@@ -574,8 +574,14 @@ void ActorService::Decide(const Trigger& trigger) {
     e.observation.clear();
   }
 
+  // The breakers as this decision left them (the risk manager is the pipeline thread's).
+  std::array<risk::BreakerStatus, risk::kNumBreakers> breakers;
+  for (int b = 0; b < risk::kNumBreakers; ++b) {
+    breakers[static_cast<std::size_t>(b)] = risk_.breaker_status(static_cast<risk::Breaker>(b));
+  }
   {
     std::lock_guard lock(metrics_mu_);
+    breakers_ = breakers;
     e.decision = ++decisions_;
     ++action_counts_[static_cast<std::size_t>(e.action)];
     switch (e.outcome) {
@@ -625,6 +631,7 @@ ActorMetrics ActorService::metrics() const {
     out.prediction = Summarize(pred_ns_, pred_count_);
     out.decision = Summarize(decision_ns_, decision_count_);
     out.queue_wait = Summarize(wait_ns_, wait_count_);
+    out.breakers = breakers_;
   }
   out.selector = std::string(SelectorKindName(selector_.load()));
   out.model_swaps = model_swaps_.load();

@@ -21,6 +21,7 @@
 // std::chrono::steady_clock.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -158,6 +159,9 @@ struct ActorMetrics {
   std::string selector;
   int64_t model_id = 0;
   LatencySummary observation, prediction, decision, queue_wait;
+  /// The risk manager's circuit breakers (by risk::Breaker) as the last decision left them:
+  /// open, when it closes (business time), trips so far.
+  std::array<risk::BreakerStatus, risk::kNumBreakers> breakers{};
 };
 
 class ActorService {
@@ -286,6 +290,7 @@ class ActorService {
   // Metrics of the pipeline (guarded by metrics_mu_).
   mutable std::mutex metrics_mu_;
   int64_t decisions_ = 0, executed_ = 0, risk_rejected_ = 0, errors_ = 0, ops_sent_ = 0;
+  std::array<risk::BreakerStatus, risk::kNumBreakers> breakers_{};  // after the last decision
   std::array<int64_t, sim::kNumActions> action_counts_{};
   std::vector<int64_t> obs_ns_, pred_ns_, decision_ns_, wait_ns_;
   int64_t obs_count_ = 0, pred_count_ = 0, decision_count_ = 0, wait_count_ = 0;

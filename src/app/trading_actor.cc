@@ -158,8 +158,15 @@ nlohmann::json TradingActorSummary::ToJson() const {
   for (int a = 0; a < sim::kNumActions; ++a) {
     actions[std::string(sim::ActionName(static_cast<sim::Action>(a)))] = metrics.actions[a];
   }
+  nlohmann::json breakers = nlohmann::json::object();
+  for (int b = 0; b < risk::kNumBreakers; ++b) {
+    const risk::BreakerStatus& status = metrics.breakers[static_cast<std::size_t>(b)];
+    breakers[std::string(risk::BreakerName(static_cast<risk::Breaker>(b)))] = {
+        {"open", status.open}, {"trips", status.trips}};
+  }
   const core::Money pnl = portfolio_value - initial_cash;
   return {
+      {"breakers", breakers},
       {"mode", mode},
       {"selector", selector},
       {"model_id", model_id},

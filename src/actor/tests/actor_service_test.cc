@@ -180,6 +180,11 @@ TEST(ActorServiceTest, SlowPipelineBreakerOpensFromThePipelinesLatencyAndRecover
   EXPECT_EQ(events[2].risk_reject, risk::RejectReason::kBreakerOpen);
   EXPECT_NE(events[2].detail.find("slow_pipeline"), std::string::npos) << events[2].detail;
   EXPECT_TRUE(f.risk.breaker_status(risk::Breaker::kSlowPipeline).open);
+  // The service's metrics show the breaker as the decisions left it.
+  const auto open = f.service->metrics().breakers[static_cast<int>(risk::Breaker::kSlowPipeline)];
+  EXPECT_TRUE(open.open);
+  EXPECT_EQ(open.trips, 1);
+  EXPECT_FALSE(f.service->metrics().breakers[static_cast<int>(risk::Breaker::kQueueOverflow)].open);
   // After the cool-down (business time) the breaker is closed when the next order is checked.
   f.clock.AdvanceNanos(r.latency_cooldown_ns);
   f.Update("KXA-26JAN01-T1", 4, CheapBook);
@@ -188,6 +193,7 @@ TEST(ActorServiceTest, SlowPipelineBreakerOpensFromThePipelinesLatencyAndRecover
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[3].outcome, DecisionOutcome::kExecuted);
   EXPECT_EQ(f.risk.breaker_status(risk::Breaker::kSlowPipeline).trips, 2);  // and re-tripped
+  EXPECT_EQ(f.service->metrics().breakers[static_cast<int>(risk::Breaker::kSlowPipeline)].trips, 2);
 }
 
 // Liquid at a YES mid of 0.30 (spread 2 cents) / illiquid (spread 20 cents).

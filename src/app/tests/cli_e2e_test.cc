@@ -190,6 +190,12 @@ TEST_F(CliTest, DemoActorTradesTheLiveReplayInPaperAndDemoModes) {
   // Every decision, HOLD included, was persisted through the write queue (rl_actor_events).
   EXPECT_EQ(a["events_persisted"], a["decisions"]);
   EXPECT_EQ(a["events_dropped"], 0);
+  // The circuit breakers are reported; nothing overflowed in the run.
+  for (const char* breaker :
+       {"slow_pipeline", "slow_prediction", "queue_overflow", "cash_exhausted"}) {
+    ASSERT_TRUE(a["breakers"].contains(breaker)) << breaker;
+  }
+  EXPECT_EQ(a["breakers"]["queue_overflow"]["trips"], 0);
   auto store = storage::OpenStore("sqlite://" + (dir_ / "kalshiflow.db").string());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   // Step 9: the same rule in demo mode, its orders sent as signed V2 REST requests to the
