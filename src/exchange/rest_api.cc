@@ -9,6 +9,7 @@
 
 #include "kalshi/auth/base64.h"
 #include "kalshi/auth/signer.h"
+#include "kalshi/trading_messages.h"
 
 namespace kalshiflow::exchange::internal {
 
@@ -68,9 +69,7 @@ core::Status Authenticator::Check(std::string_view method, std::string_view path
 }
 
 std::string ErrorBody(std::string_view code, std::string_view message, std::string_view details) {
-  Json error = {{"code", code}, {"message", message}};
-  if (!details.empty()) error["details"] = details;
-  return Json{{"error", error}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return kalshi::ErrorBodyJson(code, message, details);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -429,7 +429,8 @@ std::string ErrorBodyJson(std::string_view code, std::string_view message,
   e.code = std::string(code);
   e.message = std::string(message);
   e.details = std::string(details);
-  return Json{{"error", ToJson(e)}}.dump();
+  // Invalid UTF-8 (e.g. a request path echoed in `details`) is replaced, never thrown on.
+  return Json{{"error", ToJson(e)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // ---- V2 orders --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "actor/tests/parity_util.h"
 #include "env/replay_env.h"
 #include "env/session_data.h"
 #include "env/synthetic.h"
@@ -38,19 +39,7 @@ TEST(LiveFeaturesTest, ObservationsEqualTheTrainingEnvironmentsAtEveryDataPoint)
   env::ReplayEnv& replay = **first;
 
   // Training side: every market's observations under HOLD, by data-point time.
-  std::map<std::string, std::map<int64_t, std::vector<float>>> training;
-  for (std::size_t i = 0; i < replay.episodes().size(); ++i) {
-    auto obs = replay.ResetTo(i);
-    auto& points = training[replay.market().ticker];
-    auto point_ts = [&] { return replay.market().points[replay.point()].ts_ms; };
-    points[point_ts()].assign(obs.begin(), obs.end());
-    while (replay.active()) {
-      const auto& step = replay.Step(static_cast<int32_t>(sim::Action::kHold));
-      // The step that ends the episode lands on its last point (the terminal observation).
-      points[point_ts()].assign(step.observation.begin(), step.observation.end());
-      if (step.terminated || step.truncated) break;
-    }
-  }
+  const testing::ObservationsByPoint training = testing::TrainingObservations(replay);
   ASSERT_EQ(training.size(), 4u);
 
   // Live side: the same rows applied to books and ingested in arrival order with their raw
@@ -60,22 +49,9 @@ TEST(LiveFeaturesTest, ObservationsEqualTheTrainingEnvironmentsAtEveryDataPoint)
   // time, so the last record of a point is the observation of the complete point.
   std::map<std::string, book::OrderBook> books;
   LiveFeatures live;
-  std::map<std::string, std::map<int64_t, std::vector<float>>> by_point;
-  MarketSnapshot snap;
+  testing::LiveObservationRecorder recorder(live, config.initial_cash);
+  auto record = [&](const std::string& ticker) { recorder.Record(ticker); };
   std::vector<uint32_t> ingested;
-  auto record = [&](const std::string& ticker) {
-    const auto m = live.FindMarket(ticker);
-    if (!m || !live.Snapshot(*m, snap)) return;  // not seen yet (or still held)
-    features::ObservationInputs in;
-    in.book = &snap.book;
-    in.history = &snap.history;
-    in.current = snap.current;
-    in.portfolio.cash = config.initial_cash;
-    in.portfolio.portfolio_value = config.initial_cash;
-    std::vector<float> obs(features::kKalshiflowV1Size);
-    features::BuildKalshiflowV1(in, obs);
-    by_point[ticker][snap.current.ts_ms] = std::move(obs);
-  };
   int64_t held_before_calibration = 0;
   for (const auto& row : rows) {
     const std::string ticker = std::visit([](const auto& r) { return r.market_ticker; }, row);
@@ -101,21 +77,11 @@ TEST(LiveFeaturesTest, ObservationsEqualTheTrainingEnvironmentsAtEveryDataPoint)
   // Every point the live side could observe equals training's; the only points it cannot
   // observe are those completed inside the one Ingest call that released the held snapshots
   // (the actor decides once, on the freshest of them): at most one per market.
-  int64_t compared = 0, multi_market_points = 0;
-  for (const auto& [ticker, expected] : training) {
-    SCOPED_TRACE(ticker);
-    const auto& got = by_point[ticker];
-    EXPECT_GE(got.size() + 1, expected.size());
-    for (const auto& [ts, obs] : got) {
-      auto it = expected.find(ts);
-      ASSERT_NE(it, expected.end()) << "live point at " << ts << " unknown to training";
-      ASSERT_EQ(obs, it->second) << "point at " << ts;  // float32 equality, all 52
-      ++compared;
-    }
-  }
+  const int64_t compared = testing::ExpectLiveEqualsTraining(training, recorder.by_point());
   EXPECT_GT(compared, 1000);
   // The session had points shared by several markets (the hard case for the temporal inputs).
-  multi_market_points = static_cast<int64_t>(rows.size()) - live.tracker().point_count();
+  const int64_t multi_market_points =
+      static_cast<int64_t>(rows.size()) - live.tracker().point_count();
   EXPECT_GT(multi_market_points, 100);
 }
 

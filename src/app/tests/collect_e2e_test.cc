@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "actor/live_features.h"
+#include "actor/tests/parity_util.h"
 #include "env/replay_env.h"
 #include "env/session_data.h"
 #include "exchange/exchange_server.h"
@@ -283,24 +284,11 @@ TEST_F(CollectE2eTest, CountsMalformedFramesAndContinues) {
 // training's in float32.
 TEST_F(CollectE2eTest, ObservationsOverTheSocketEqualTheTrainingLoaders) {
   actor::LiveFeatures live;
-  std::map<std::string, std::map<int64_t, std::vector<float>>> by_point;
-  actor::MarketSnapshot snap;
-  std::vector<uint32_t> ingested;
   const env::EnvConfig config;
+  actor::testing::LiveObservationRecorder recorder(live, config.initial_cash);
+  auto record = [&](const std::string& ticker) { recorder.Record(ticker); };
+  std::vector<uint32_t> ingested;
   int64_t hook_calls = 0;
-  auto record = [&](const std::string& ticker) {
-    const auto m = live.FindMarket(ticker);
-    if (!m || !live.Snapshot(*m, snap)) return;  // not seen yet (or still held)
-    features::ObservationInputs in;
-    in.book = &snap.book;
-    in.history = &snap.history;
-    in.current = snap.current;
-    in.portfolio.cash = config.initial_cash;
-    in.portfolio.portfolio_value = config.initial_cash;
-    std::vector<float> obs(features::kKalshiflowV1Size);
-    features::BuildKalshiflowV1(in, obs);
-    by_point[ticker][snap.current.ts_ms] = std::move(obs);
-  };
   auto hook = [&](const feed::ActorTrigger& t) {
     ++hook_calls;
     const std::string ticker(t.market_ticker);
@@ -326,33 +314,9 @@ TEST_F(CollectE2eTest, ObservationsOverTheSocketEqualTheTrainingLoaders) {
   auto created = env::ReplayEnv::Create(shared, config);
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   env::ReplayEnv& replay = **created;
-  std::map<std::string, std::map<int64_t, std::vector<float>>> training;
-  for (std::size_t i = 0; i < replay.episodes().size(); ++i) {
-    auto obs = replay.ResetTo(i);
-    auto& points = training[replay.market().ticker];
-    auto point_ts = [&] { return replay.market().points[replay.point()].ts_ms; };
-    points[point_ts()].assign(obs.begin(), obs.end());
-    while (replay.active()) {
-      const auto& step = replay.Step(static_cast<int32_t>(sim::Action::kHold));
-      points[point_ts()].assign(step.observation.begin(), step.observation.end());
-      if (step.terminated || step.truncated) break;
-    }
-  }
+  const actor::testing::ObservationsByPoint training = actor::testing::TrainingObservations(replay);
   ASSERT_FALSE(training.empty());
-  int64_t compared = 0;
-  for (const auto& [ticker, expected] : training) {
-    SCOPED_TRACE(ticker);
-    const auto& got = by_point[ticker];
-    // At most one point per market completes inside the ingest that releases the updates
-    // held before the clock's calibration (actor/live_features.h).
-    EXPECT_GE(got.size() + 1, expected.size());
-    for (const auto& [ts, obs] : got) {
-      auto it = expected.find(ts);
-      ASSERT_NE(it, expected.end()) << "live point at " << ts << " unknown to training";
-      ASSERT_EQ(obs, it->second) << "point at " << ts;  // float32 equality, all 52
-      ++compared;
-    }
-  }
+  const int64_t compared = actor::testing::ExpectLiveEqualsTraining(training, recorder.by_point());
   EXPECT_GT(compared, 1000);
 }
 
