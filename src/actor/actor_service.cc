@@ -153,7 +153,11 @@ void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
       RankHotLocked(now_ms);
       queued |= pending_changes_.size() != changes;  // wake the pipeline to apply them
     }
-    for (uint32_t m : ingested_) queued |= EnqueueLocked(m);
+    if (paused_.load(std::memory_order_acquire)) {
+      ++updates_while_paused_;
+    } else {
+      for (uint32_t m : ingested_) queued |= EnqueueLocked(m);
+    }
   }
   if (queued) wake_.notify_one();
 }
@@ -293,8 +297,16 @@ void ActorService::ApplySelectionChanges() {
 bool ActorService::Pop(Trigger& out) {
   int64_t overflows = 0;
   bool popped = false;
+  std::deque<std::function<void()>> tasks;
   {
     std::lock_guard lock(mu_);
+    tasks.swap(tasks_);
+    running_decision_ = !tasks.empty();
+  }
+  for (auto& task : tasks) task();
+  {
+    std::lock_guard lock(mu_);
+    control_tasks_ += static_cast<int64_t>(tasks.size());
     overflows = pending_overflows_;
     pending_overflows_ = 0;
     while (!queue_.empty() && !popped) {
@@ -350,9 +362,10 @@ void ActorService::RunLoop() {
     idle_.notify_all();
     if (stop_) return;
     wake_.wait(lock, [this] {
-      return stop_ || !queue_.empty() || pending_overflows_ > 0 || !pending_changes_.empty();
+      return stop_ || !queue_.empty() || pending_overflows_ > 0 || !pending_changes_.empty() ||
+             !tasks_.empty();
     });
-    if (stop_ && queue_.empty()) {
+    if (stop_ && queue_.empty() && tasks_.empty()) {
       idle_.notify_all();
       return;
     }
@@ -371,11 +384,58 @@ void ActorService::Stop() {
 
 void ActorService::WaitIdle() {
   std::unique_lock lock(mu_);
-  idle_.wait(lock,
-             [this] { return queue_.empty() && pending_changes_.empty() && !running_decision_; });
+  idle_.wait(lock, [this] {
+    return queue_.empty() && pending_changes_.empty() && tasks_.empty() && !running_decision_;
+  });
 }
 
 void ActorService::SetSelector(SelectorKind kind) { selector_.store(kind); }
+
+void ActorService::SetPaused(bool paused) { paused_.store(paused, std::memory_order_release); }
+
+bool ActorService::RunOnPipeline(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return false;
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::optional<book::OrderBook> ActorService::LatestBook(std::string_view ticker,
+                                                        int64_t* seq) const {
+  std::lock_guard lock(mu_);
+  const auto m = features_.FindMarket(ticker);
+  if (!m) return std::nullopt;
+  if (seq != nullptr) *seq = features_.seq(*m);
+  return features_.book(*m);
+}
+
+std::vector<std::pair<std::string, bool>> ActorService::Markets() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, bool>> out;
+  const uint32_t n = features_.market_count();
+  out.reserve(n);
+  for (uint32_t m = 0; m < n; ++m) {
+    bool traded = false;
+    switch (config_.market_mode) {
+      case MarketMode::kAll:
+        traded = true;
+        break;
+      case MarketMode::kConfig:
+        traded = std::find(config_.tickers.begin(), config_.tickers.end(), features_.ticker(m)) !=
+                 config_.tickers.end();
+        break;
+      case MarketMode::kFirst:
+      case MarketMode::kHot:
+        traded = m < traded_.size() && traded_[m] == 1;
+        break;
+    }
+    out.emplace_back(std::string(features_.ticker(m)), traded);
+  }
+  return out;
+}
 
 void ActorService::SwapModel(std::shared_ptr<const ActorModel> model) {
   {
@@ -618,7 +678,10 @@ ActorMetrics ActorService::metrics() const {
     out.max_queue_depth = max_queue_depth_;
     out.markets_selected = markets_selected_;
     out.markets_left = markets_left_;
+    out.updates_while_paused = updates_while_paused_;
+    out.control_tasks = control_tasks_;
   }
+  out.paused = paused_.load(std::memory_order_acquire);
   {
     std::lock_guard lock(metrics_mu_);
     out.decisions = decisions_;

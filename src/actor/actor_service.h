@@ -15,10 +15,10 @@
 // Threading: OnAcceptedUpdate is called by the collector's thread; Start() runs the pipeline on
 // one actor thread (or RunPending runs it on the caller, for tests and benchmarks — never both).
 // The OrderManager, the RiskManager's Record*/Check and the event sink are used only by the
-// pipeline thread. SetSelector, SwapModel, metrics() and the risk kill switch may be called from
-// any thread. Business time (order and risk timestamps, throttle windows, event times) comes
-// from the injected clock — wall time live, market time in a replay; latencies are measured on
-// std::chrono::steady_clock.
+// pipeline thread. SetSelector, SetPaused, SwapModel, RunOnPipeline, LatestBook, Markets,
+// metrics() and the risk kill switch may be called from any thread. Business time (order and risk
+// timestamps, throttle windows, event times) comes from the injected clock — wall time live, market
+// time in a replay; latencies are measured on std::chrono::steady_clock.
 #pragma once
 
 #include <array>
@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -154,8 +155,11 @@ struct ActorMetrics {
   int64_t errors = 0;
   int64_t ops_sent = 0;
   int64_t model_swaps = 0;
-  int64_t markets_selected = 0;  // hot mode: markets that entered the traded set
-  int64_t markets_left = 0;      // hot mode: markets that left it
+  int64_t markets_selected = 0;      // hot mode: markets that entered the traded set
+  int64_t markets_left = 0;          // hot mode: markets that left it
+  int64_t updates_while_paused = 0;  // ingested while paused (no trigger queued)
+  int64_t control_tasks = 0;         // RunOnPipeline tasks run
+  bool paused = false;
   std::string selector;
   int64_t model_id = 0;
   LatencySummary observation, prediction, decision, queue_wait;
@@ -196,6 +200,22 @@ class ActorService {
   /// Switches the selector at runtime (any thread); rl_model without a model decides HOLD and
   /// reports an error.
   void SetSelector(SelectorKind kind);
+  /// Pauses / resumes decisions (any thread; `POST /rl/actor/stop|start`). While paused every
+  /// update still feeds the observation state (so decisions resume on a current session
+  /// history) but queues no trigger; triggers already queued are decided.
+  void SetPaused(bool paused);
+  bool paused() const { return paused_.load(std::memory_order_acquire); }
+  /// Queues `task` to run on the pipeline thread between two decisions (with Start(); or in
+  /// the next RunPending), the only thread that may use the order manager and the risk
+  /// manager's Record*/Check. Tasks run in order, before the next trigger. Returns false (the
+  /// task is dropped) once Stop() was called. The control API uses it for kill (cancel every
+  /// working order) and consistent portfolio reads.
+  bool RunOnPipeline(std::function<void()> task);
+  /// The latest book of `ticker` as the actor saw it (any thread; a copy) and, in `seq`, the
+  /// orderbook seq of that update; nullopt when the market was never ingested.
+  std::optional<book::OrderBook> LatestBook(std::string_view ticker, int64_t* seq = nullptr) const;
+  /// Every ingested market's ticker, in order of first appearance, with whether it is traded.
+  std::vector<std::pair<std::string, bool>> Markets() const;
   /// Replaces the model atomically (any thread); decisions already running keep the old one.
   void SwapModel(std::shared_ptr<const ActorModel> model);
   std::shared_ptr<const ActorModel> model() const;
@@ -264,11 +284,14 @@ class ActorService {
   };
   std::vector<SelectionChange> pending_changes_;
   int64_t markets_selected_ = 0, markets_left_ = 0;
+  std::deque<std::function<void()>> tasks_;  // RunOnPipeline
+  int64_t updates_while_paused_ = 0, control_tasks_ = 0;
   bool running_decision_ = false;
   bool stop_ = false;
   std::thread thread_;
 
   std::atomic<SelectorKind> selector_;
+  std::atomic<bool> paused_{false};
   mutable std::mutex model_mu_;
   std::shared_ptr<const ActorModel> model_;  // guarded by model_mu_
   std::atomic<int64_t> model_swaps_{0};

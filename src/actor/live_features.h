@@ -66,6 +66,8 @@ class LiveFeatures {
   /// The market's latest book (valid until the next Ingest). Checked index.
   const book::OrderBook& book(uint32_t market) const { return markets_[market].book; }
   const std::string& ticker(uint32_t market) const { return markets_[market].ticker; }
+  /// The orderbook seq of the market's latest update. Checked index.
+  int64_t seq(uint32_t market) const { return markets_[market].seq; }
   uint32_t market_count() const { return static_cast<uint32_t>(markets_.size()); }
   const features::TemporalTracker& tracker() const { return tracker_; }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "actor/model_reloader.h"
+#include "app/actor_api.h"
 #include "app/collect_runner.h"
 #include "app/comma_list.h"
 #include "app/commands.h"
@@ -301,6 +302,7 @@ struct ActorArgs {
   int first_markets = 1;
   int64_t throttle_ms = -1;  // RL_ACTOR_THROTTLE_MS, 250
   double cash_dollars = 1000;
+  ApiArgs api;
 };
 
 // `kalshiflow actor`: the collector with the actor on its trigger hook (DESIGN §7-8).
@@ -426,6 +428,9 @@ void RunActor(ActorArgs args) {
               m.id, m.checkpoint_path, fmt::format("{} v{}", m.name, m.version)});
         });
   }
+  // The control API (DESIGN §9) before the pipeline starts, so every decision streams.
+  const std::unique_ptr<ActorApi> api =
+      ActorApi::StartIfRequested(args.api, paper, args.mode, setup.store.get());
   setup.config.actor_hook = paper.Hook();
   setup.config.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
   InstallStopSignalHandlers();
@@ -502,6 +507,7 @@ void AddActorCommand(CLI::App& app) {
                   "Minimum ms between orders per market (default: RL_ACTOR_THROTTLE_MS, else 250)");
   cmd->add_option("--cash", args->cash_dollars, "Paper account starting cash, dollars")
       ->capture_default_str();
+  AddApiFlags(cmd, &args->api);
   cmd->callback([args] { RunActor(*args); });
 }
 

@@ -112,11 +112,21 @@ void TradingActor::OnDecision(const actor::ActorEvent& e) {
     ++events_offered_;
     if (!events_->TryEnqueue(std::move(row))) ++events_refused_;
   }
-  DrainOrderEvents();  // pipeline thread: the order manager's events since the last decision
+  DrainOrderEvents(&e);  // pipeline thread: the order manager's events since the last decision
 }
 
-void TradingActor::DrainOrderEvents() {
+void TradingActor::SetDecisionObserver(DecisionObserver observer) {
+  std::lock_guard lock(observer_mu_);
+  observer_ = std::move(observer);
+  has_observer_.store(static_cast<bool>(observer_), std::memory_order_release);
+}
+
+void TradingActor::DrainOrderEvents(const actor::ActorEvent* event) {
   orders_->DrainEvents(&fills_, &order_events_);
+  if (event != nullptr && has_observer_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(observer_mu_);
+    if (observer_) observer_(*event, fills_, order_events_);
+  }
   fill_events_ += static_cast<int64_t>(fills_.size());
   for (const trading::OrderEvent& event : order_events_) {
     if (event.reject != sim::OrderReject::kNone) ++order_rejects_;

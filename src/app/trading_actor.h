@@ -14,8 +14,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -87,12 +90,26 @@ class TradingActor final : private actor::ActorEventSink {
   void Finish();
   /// The order manager (e.g. to reconcile a kalshi one after Finish).
   trading::OrderManager& orders() { return *orders_; }
+  /// The parts the control API acts through (server::ActorParts).
+  actor::ActorService& service() { return *service_; }
+  risk::RiskManager& risk() { return risk_; }
+  const core::Clock& clock() const { return market_clock_; }
+  core::Money initial_cash() const { return initial_cash_; }
+  /// Called on the pipeline thread after every decision (and selection change) with the order
+  /// manager's fills and order events that came with it, e.g. to stream them on /rl/ws. Any
+  /// thread; once SetDecisionObserver({}) returns, the previous observer is no longer running
+  /// and never called again.
+  using DecisionObserver =
+      std::function<void(const actor::ActorEvent&, std::span<const trading::FillEvent>,
+                         std::span<const trading::OrderEvent>)>;
+  void SetDecisionObserver(DecisionObserver observer);
   TradingActorSummary Summary() const;
 
  private:
   void OnDecision(const actor::ActorEvent& event) override;
-  // Moves the order manager's fills and order events into the counters (owner thread).
-  void DrainOrderEvents();
+  // Moves the order manager's fills and order events into the counters (owner thread), after
+  // showing them with `event` (when given) to the decision observer.
+  void DrainOrderEvents(const actor::ActorEvent* event = nullptr);
 
   TradingActorOptions options_;
   core::SimulatedClock market_clock_;
@@ -109,6 +126,9 @@ class TradingActor final : private actor::ActorEventSink {
   std::vector<trading::OrderEvent> order_events_;
   int64_t fill_events_ = 0;
   int64_t order_rejects_ = 0;
+  std::mutex observer_mu_;
+  std::atomic<bool> has_observer_{false};
+  DecisionObserver observer_;  // guarded by observer_mu_
 };
 
 }  // namespace kalshiflow::app

@@ -27,6 +27,7 @@
 #include "feed/integrity.h"
 #include "feed/live_collector.h"
 #include "kalshi/auth/signer.h"
+#include "net/https_client.h"
 #include "recording/convert.h"
 #include "sim/actions.h"
 #include "storage/database_url.h"
@@ -102,12 +103,14 @@ class CollectE2eTest : public ::testing::Test {
     fs::remove_all(*dir_, ec);
   }
 
-  std::unique_ptr<exchange::ExchangeServer> StartExchange(exchange::FaultOptions faults = {}) {
+  // `speed` 0 = as fast as the subscribers read; else replay time / wall time.
+  std::unique_ptr<exchange::ExchangeServer> StartExchange(exchange::FaultOptions faults = {},
+                                                          double speed = 0) {
     exchange::ExchangeOptions options;
     options.tls = true;
     options.api_keys = {{"test-key", *public_pem_}};
     options.recordings = {*recording_};
-    options.speed = 0;  // max
+    options.speed = speed;
     options.faults = faults;
     auto server = exchange::ExchangeServer::Start(options);
     EXPECT_TRUE(server.ok()) << server.error().ToString();
@@ -422,6 +425,90 @@ TEST_F(CollectE2eTest, ActorCliTradesInDemoModeOnTheExchangeAndReconciles) {
   EXPECT_EQ(a["reconciliation"]["exchange_fills"], a["fills"]);
   // The exchange's account started at the key's balance ($1,000) and holds what we booked.
   EXPECT_EQ(a["initial_cash_dollars"].get<double>(), 1000.0);
+}
+
+// `kalshiflow actor --api-port`: the control API of a running actor process, over real HTTP
+// while it trades a paced replay (the 45-hour day at 8,000x, ~20 s): status and Prometheus
+// metrics follow the decisions, runtime switches to live/production answer 501, the kill
+// switch turns every later order into a risk rejection, the selector switches to `disabled`
+// without a restart, and the final summary shows both.
+TEST_F(CollectE2eTest, ActorCliServesTheControlApiWhileTrading) {
+  auto server = StartExchange({}, /*speed=*/8000);
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert-actor-api.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const std::string db = "sqlite://" + (*dir_ / "actor-api.db").string();
+  const std::string port_file = (*dir_ / "api.port").string();
+  std::string tickers;
+  for (const auto& t : *tickers_) tickers += (tickers.empty() ? "" : ",") + t;
+  RunResult run;
+  std::thread cli([&] {
+    run = RunCommand(std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded" +
+                     " --throttle-ms 0 --ws-url " + server->ws_url() + " --ca-file " + cert +
+                     " --api-key-id test-key --private-key " + *key_path_ +
+                     " --market-mode config --tickers " + tickers +
+                     " --idle-exit 3 --duration 300 --json --api-port 0 --api-port-file " +
+                     port_file + " --database-url " + db);
+  });
+  // The port, once the API listens.
+  int port = 0;
+  for (int i = 0; i < 600 && port == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(port, 0) << "the actor never wrote its API port";
+  net::HttpsClientOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.retry.max_attempts = 1;
+  auto client = std::move(net::HttpsClient::Create(o)).value();
+  auto get = [&](const std::string& path) {
+    auto r = client->Get(path);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.error().ToString();
+    return r.ok() ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
+  };
+  auto post = [&](const std::string& path, const std::string& body) {
+    auto r = client->Request("POST", path, body);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.error().ToString();
+    return r.ok() ? *r : net::HttpResponse{};
+  };
+  // Trading has begun.
+  nlohmann::json status;
+  for (int i = 0; i < 400; ++i) {
+    status = get("/rl/status");
+    if (status.is_object() && status["decisions"].get<int64_t>() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(status["decisions"].get<int64_t>(), 0) << status.dump();
+  EXPECT_EQ(status["mode"], "paper");
+  EXPECT_EQ(status["selector"], "hardcoded");
+  auto prom = client->Get("/metrics");
+  ASSERT_TRUE(prom.ok());
+  EXPECT_NE(prom->body.find("kalshiflow_actor_decisions_total "), std::string::npos);
+  // Runtime switches to real money are refused.
+  EXPECT_EQ(post("/rl/actor/set-mode", R"({"mode":"live"})").status, 501);
+  EXPECT_EQ(post("/rl/actor/set-mode", R"({"mode":"production"})").status, 501);
+  // The kill switch: later orders are refused by the risk checks.
+  EXPECT_EQ(post("/rl/actor/kill", R"({"reason":"e2e"})").status, 200);
+  nlohmann::json metrics;
+  for (int i = 0; i < 400; ++i) {
+    metrics = get("/rl/metrics");
+    if (metrics.is_object() && metrics["risk_rejected"].get<int64_t>() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(metrics["risk_rejected"].get<int64_t>(), 0) << metrics.dump();
+  EXPECT_EQ(get("/rl/health")["status"], "degraded");
+  // The selector, without a restart.
+  EXPECT_EQ(post("/rl/actor/switch-model", R"({"selector":"disabled"})").status, 200);
+  EXPECT_EQ(get("/rl/status")["selector"], "disabled");
+  cli.join();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto j = LastJsonObject(run.output);
+  ASSERT_TRUE(j.is_object()) << run.output;
+  const auto& a = j["actor"];
+  EXPECT_EQ(a["selector"], "disabled");
+  EXPECT_GT(a["risk_rejected"].get<int64_t>(), 0);
+  EXPECT_EQ(a["errors"], 0);
+  EXPECT_EQ(a["events_persisted"], a["decisions"]);
 }
 
 // Production trading stays behind explicit confirmation (DESIGN §8), checked before anything
