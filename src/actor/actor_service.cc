@@ -83,6 +83,7 @@ core::Status Validate(const ActorConfig& c) {
   if (c.latency_samples < 1) {
     return core::InvalidArgumentError("actor: latency_samples must be >= 1");
   }
+  if (core::Status health = trading::Validate(c.position_health); !health.ok()) return health;
   return core::Status::Ok();
 }
 
@@ -107,7 +108,11 @@ ActorService::ActorService(ActorConfig config, const features::ObservationSpec& 
       risk_(risk),
       clock_(clock),
       sink_(sink),
-      selector_(config_.selector) {
+      selector_(config_.selector),
+      health_(config_.position_health) {
+  for (const auto& [ticker, close_time] : config_.market_close_times) {
+    health_.SetCloseTime(ticker, close_time);
+  }
   observation_.resize(spec_.size());
   for (auto* ring : {&obs_ns_, &pred_ns_, &decision_ns_, &wait_ns_}) {
     ring->assign(config_.latency_samples, 0);
@@ -187,7 +192,7 @@ bool ActorService::EnqueueLocked(uint32_t m) {
     traded_[m] = trade ? 1 : 0;
     if (trade) ++traded_count_;
   }
-  if (traded_[m] == 0) return false;
+  if (traded_[m] == 0 && !(m < holding_.size() && holding_[m] != 0)) return false;
   if (queued_[m] != 0) {
     ++triggers_coalesced_;
     return false;
@@ -313,7 +318,10 @@ bool ActorService::Pop(Trigger& out) {
       out = queue_.front();
       queue_.pop_front();
       queued_[out.market] = 0;
-      if (traded_[out.market] != 1) continue;  // left the traded set while waiting (hot)
+      out.manage_only = traded_[out.market] != 1;
+      if (out.manage_only && !(out.market < holding_.size() && holding_[out.market] != 0)) {
+        continue;  // left the traded set while waiting (hot) and holds nothing
+      }
       const bool ok = features_.Snapshot(out.market, snapshot_);
       KF_CHECK(ok, "a queued market without data ({})", out.market);
       popped = true;
@@ -485,7 +493,45 @@ core::Count PositionChange(sim::Action action, core::Count size) {
   return core::Count();
 }
 
+// Contracts of `change` that open (or enlarge) a position from `current`: none for a pure
+// reduction, the part past zero for a flip.
+core::Count OpeningContracts(core::Count current, core::Count change) {
+  const int64_t cur = current.units();
+  const int64_t next = cur + change.units();
+  const int64_t abs_cur = cur < 0 ? -cur : cur;
+  const int64_t abs_next = next < 0 ? -next : next;
+  if (next == 0) return core::Count();
+  if (cur == 0 || (cur > 0) != (next > 0)) return core::Count::FromUnits(abs_next);  // past zero
+  return core::Count::FromUnits(abs_next > abs_cur ? abs_next - abs_cur : 0);
+}
+
 }  // namespace
+
+trading::ExitReason ActorService::ExitFor(const std::string& ticker, core::Count position,
+                                          const book::OrderBook& book, core::Timestamp now) {
+  const trading::ExitReason rule =
+      health_.Check(ticker, position, orders_.cost_basis(ticker), book, now);
+  if (rule != trading::ExitReason::kNone || !config_.position_health.enabled) return rule;
+  if (orders_.available_cash() >= risk_.config().cash_reserve) return rule;
+  // Cash recovery: this market goes when its position has the worst return of all open ones,
+  // each marked on its latest book (the observation state's; rare path, under its lock).
+  std::optional<double> worst;
+  std::string worst_ticker;
+  std::lock_guard lock(mu_);
+  orders_.ForEachOpenPosition(
+      [&](std::string_view market, core::Count held, core::Money cost_basis) {
+        const auto m = features_.FindMarket(market);
+        const book::OrderBook& b = market == ticker ? book : m ? features_.book(*m) : book;
+        if (market != ticker && !m) return;  // never seen: no price to judge it by
+        const auto r = trading::MarkPosition(held, cost_basis, b).return_ratio;
+        if (r && (!worst || *r < *worst)) {
+          worst = r;
+          worst_ticker = std::string(market);
+        }
+      });
+  return worst && worst_ticker == ticker ? trading::ExitReason::kCashRecovery
+                                         : trading::ExitReason::kNone;
+}
 
 void ActorService::Decide(const Trigger& trigger) {
   const core::Timestamp start = clock_.Now();
@@ -548,7 +594,7 @@ void ActorService::Decide(const Trigger& trigger) {
   Selection sel;
   sel.size = config_.contract_size;
   std::string error;
-  switch (kind) {
+  switch (trigger.manage_only ? SelectorKind::kDisabled : kind) {
     case SelectorKind::kRlModel: {
       std::shared_ptr<const ActorModel> model = this->model();
       if (model == nullptr) {
@@ -570,15 +616,29 @@ void ActorService::Decide(const Trigger& trigger) {
       break;
   }
   const int64_t t_predicted = SteadyNanos();
-  e.action = error.empty() ? sel.action : sim::Action::kHold;
   e.model_action = sel.model_action;
   e.probability = sel.probability;
+
+  // Position health: a rule that fires replaces the action by the exit (aggressive price).
+  sim::PriceStrategy strategy = config_.price_strategy;
+  e.exit_reason = trading::ExitReason::kNone;
+  const core::Count position = orders_.position(ticker);
+  if (error.empty() && !position.IsZero()) {
+    e.exit_reason = ExitFor(ticker, position, book, start);
+    if (e.exit_reason != trading::ExitReason::kNone) {
+      const core::Count held = position.IsNegative() ? -position : position;
+      sel.action = position.IsPositive() ? sim::Action::kSellYes : sim::Action::kSellNo;
+      sel.size = held < config_.contract_size ? held : config_.contract_size;
+      strategy = sim::PriceStrategy::kAggressive;
+    }
+  }
+  e.action = error.empty() ? sel.action : sim::Action::kHold;
 
   // 3. Safe execute. `Execute` hands the action to the order manager and records the outcome;
   // only a trade (not HOLD's re-pricing) counts for the throttle and the error streak reset.
   auto execute = [&](sim::Action action, bool trade) {
     const trading::ExecutionResult r =
-        orders_.ExecuteAction(ticker, action, book, config_.price_strategy, sel.size, start);
+        orders_.ExecuteAction(ticker, action, book, strategy, sel.size, start);
     e.plan_note = r.note;
     e.ops_sent = r.ops_sent;
     if (r.error) {
@@ -589,6 +649,11 @@ void ActorService::Decide(const Trigger& trigger) {
       e.outcome = DecisionOutcome::kExecuted;
       if (r.ops_sent > 0) risk_.RecordOrderSent(ticker);
       risk_.RecordSuccess(ticker);
+      if (e.exit_reason != trading::ExitReason::kNone &&
+          config_.position_health.reentry_cooldown_ns > 0) {
+        risk_.BlockEntries(ticker, config_.position_health.reentry_cooldown_ns,
+                           std::string(trading::ExitReasonName(e.exit_reason)) + " exit");
+      }
     }
   };
   if (!error.empty()) {
@@ -603,9 +668,11 @@ void ActorService::Decide(const Trigger& trigger) {
     intent.position_change = PositionChange(sel.action, sel.size);
     const std::optional<core::BookSide> side = sim::ActionSide(sel.action);
     const std::optional<core::Price> price =
-        side ? sim::StrategyPrice(book, *side, config_.price_strategy) : std::nullopt;
-    intent.cost = price ? core::Notional(sim::LegPrice(*side, *price), sel.size) : core::Money();
-    intent.current_position = orders_.position(ticker);
+        side ? sim::StrategyPrice(book, *side, strategy) : std::nullopt;
+    // Only contracts that open a position spend cash: selling what is held releases it.
+    const core::Count opening = OpeningContracts(position, intent.position_change);
+    intent.cost = price ? core::Notional(sim::LegPrice(*side, *price), opening) : core::Money();
+    intent.current_position = position;
     intent.available_cash = orders_.available_cash();
     const risk::RiskDecision d = risk_.Check(intent);
     if (!d.allowed()) {
@@ -625,6 +692,15 @@ void ActorService::Decide(const Trigger& trigger) {
 
   // 4. Positions.
   e.position_after = orders_.position(ticker);
+  health_.Observe(ticker, e.position_after, start);
+  const uint8_t holds = e.position_after.IsZero() ? 0 : 1;
+  if (m >= holding_seen_.size()) holding_seen_.resize(m + 1, 0);
+  if (holding_seen_[m] != holds) {  // rare: a position opened or closed
+    holding_seen_[m] = holds;
+    std::lock_guard lock(mu_);
+    if (m >= holding_.size()) holding_.resize(m + 1, 0);
+    holding_[m] = holds;
+  }
   e.cash_after = orders_.cash();
   e.portfolio_value_after = orders_.portfolio_value();
   risk_.RecordAvailableCash(orders_.available_cash());
@@ -643,6 +719,8 @@ void ActorService::Decide(const Trigger& trigger) {
     std::lock_guard lock(metrics_mu_);
     breakers_ = breakers;
     e.decision = ++decisions_;
+    if (trigger.manage_only) ++managed_only_;
+    if (e.ops_sent > 0) ++exits_[static_cast<std::size_t>(e.exit_reason)];
     ++action_counts_[static_cast<std::size_t>(e.action)];
     switch (e.outcome) {
       case DecisionOutcome::kExecuted:
@@ -695,6 +773,9 @@ ActorMetrics ActorService::metrics() const {
     out.decision = Summarize(decision_ns_, decision_count_);
     out.queue_wait = Summarize(wait_ns_, wait_count_);
     out.breakers = breakers_;
+    out.exits = exits_;
+    out.exits[0] = 0;
+    out.managed_only = managed_only_;
   }
   out.selector = std::string(SelectorKindName(selector_.load()));
   out.model_swaps = model_swaps_.load();

@@ -43,6 +43,7 @@
 #include "risk/risk_manager.h"
 #include "sim/actions.h"
 #include "trading/order_manager.h"
+#include "trading/position_health.h"
 
 namespace kalshiflow::actor {
 
@@ -77,6 +78,16 @@ struct ActorConfig {
   int64_t hot_rank_interval_ms = 60'000;  // > 0
   int64_t hot_window_ms = 300'000;        // > 0
   core::Price hot_max_spread = core::Price::FromCents(10);
+  /// Position health (DESIGN §8): take profit, stop loss, max hold, closing soon, and cash
+  /// recovery (available cash below the risk manager's reserve: the open position with the
+  /// worst return goes first). A firing rule replaces the decision's action by the reducing one
+  /// (SELL_YES / SELL_NO, at most contract_size, the remainder when smaller) at the aggressive
+  /// price, through the same risk checks, whatever the selector (disabled included). A market
+  /// that left the traded set (hot mode) keeps triggering while it holds a position, for these
+  /// rules only (its selector is not consulted).
+  trading::PositionHealthConfig position_health;
+  /// Market close times (market discovery's close_time) for the closing-soon rule.
+  std::vector<std::pair<std::string, core::Timestamp>> market_close_times;
   /// Copy each decision's observation into its event (parity tests, debugging; allocates).
   bool record_observations = false;
   /// Latency samples kept for the p50/p99 metrics (a ring of the most recent), >= 1.
@@ -111,6 +122,8 @@ struct ActorEvent {
   float probability = 1;
   DecisionOutcome outcome = DecisionOutcome::kHold;
   std::optional<risk::RejectReason> risk_reject;
+  /// Set when position health replaced the selector's action (the event's `action` is the exit).
+  trading::ExitReason exit_reason = trading::ExitReason::kNone;
   std::string detail;  // risk detail or error message
   sim::PlanNote plan_note = sim::PlanNote::kHold;
   int ops_sent = 0;
@@ -159,6 +172,10 @@ struct ActorMetrics {
   int64_t markets_left = 0;          // hot mode: markets that left it
   int64_t updates_while_paused = 0;  // ingested while paused (no trigger queued)
   int64_t control_tasks = 0;         // RunOnPipeline tasks run
+  /// Position-health exits that sent orders (a place, amend or cancel; an exit order already
+  /// resting unchanged is not counted again), by trading::ExitReason (kNone unused).
+  std::array<int64_t, trading::kNumExitReasons> exits{};
+  int64_t managed_only = 0;  // decisions in markets not traded but still holding a position
   bool paused = false;
   std::string selector;
   int64_t model_id = 0;
@@ -231,7 +248,8 @@ class ActorService {
                ActorEventSink* sink);
   struct Trigger {
     uint32_t market = 0;
-    int64_t enqueued_ns = 0;  // steady clock
+    int64_t enqueued_ns = 0;   // steady clock
+    bool manage_only = false;  // set by Pop: not traded, holding (position health only)
   };
   // Queues a trigger for market `m` unless it is not traded, already waiting (coalesced) or
   // the queue is full (overflow). Caller holds mu_. True when queued.
@@ -243,6 +261,9 @@ class ActorService {
   // Pops one trigger (caller holds no lock); false when the queue is empty.
   bool Pop(Trigger& out);
   void Decide(const Trigger& trigger);
+  // Pipeline thread: the position-health rule that closes `ticker`'s position now (kNone).
+  trading::ExitReason ExitFor(const std::string& ticker, core::Count position,
+                              const book::OrderBook& book, core::Timestamp now);
   void RecordLatency(std::vector<int64_t>& ring, int64_t& count, int64_t ns);
   static LatencySummary Summarize(const std::vector<int64_t>& ring, int64_t count);
   void RunLoop();
@@ -261,8 +282,9 @@ class ActorService {
   LiveFeatures features_;
   std::vector<uint32_t> ingested_;  // scratch of OnAcceptedUpdate
   std::deque<Trigger> queue_;
-  std::vector<uint8_t> queued_;  // by market index
-  std::vector<int8_t> traded_;   // by market index: -1 unknown, 0 no, 1 yes
+  std::vector<uint8_t> queued_;   // by market index
+  std::vector<int8_t> traded_;    // by market index: -1 unknown, 0 no, 1 yes
+  std::vector<uint8_t> holding_;  // by market index: an open position (set by the pipeline)
   int traded_count_ = 0;
   int64_t updates_ingested_ = 0, triggers_enqueued_ = 0, triggers_coalesced_ = 0;
   int64_t trigger_overflows_ = 0, max_queue_depth_ = 0;
@@ -297,6 +319,8 @@ class ActorService {
   std::atomic<int64_t> model_swaps_{0};
 
   // Pipeline thread only.
+  trading::PositionHealth health_;
+  std::vector<uint8_t> holding_seen_;  // the pipeline's copy of holding_
   MarketSnapshot snapshot_;
   std::vector<std::unique_ptr<book::OrderBook>> books_;  // by market: stable, for the manager
   struct TickerHash {
@@ -313,6 +337,8 @@ class ActorService {
   // Metrics of the pipeline (guarded by metrics_mu_).
   mutable std::mutex metrics_mu_;
   int64_t decisions_ = 0, executed_ = 0, risk_rejected_ = 0, errors_ = 0, ops_sent_ = 0;
+  int64_t managed_only_ = 0;
+  std::array<int64_t, trading::kNumExitReasons> exits_{};
   std::array<risk::BreakerStatus, risk::kNumBreakers> breakers_{};  // after the last decision
   std::array<int64_t, sim::kNumActions> action_counts_{};
   std::vector<int64_t> obs_ns_, pred_ns_, decision_ns_, wait_ns_;

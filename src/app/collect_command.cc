@@ -80,6 +80,8 @@ bool IsLoopbackUrl(const std::string& url) {
 struct CollectSetup {
   std::shared_ptr<const kalshi::auth::Signer> signer;
   std::string rest_url;  // the REST API of the environment collected from
+  /// Close times of the discovered markets (market-mode discovery only).
+  std::vector<std::pair<std::string, core::Timestamp>> close_times;
   std::unique_ptr<storage::Store> store;
   std::string db_url;
   CollectRunConfig config;
@@ -177,7 +179,10 @@ CollectSetup PrepareCollect(CollectArgs args) {
     discovery.limit = args.market_limit;
     auto found = feed::DiscoverMarkets(**client, discovery);
     if (!found.ok()) throw CommandFailed(1, "collect: " + found.error().ToString());
-    for (const auto& m : *found) tickers.push_back(m.ticker);
+    for (const auto& m : *found) {
+      tickers.push_back(m.ticker);
+      if (m.close_time) setup.close_times.emplace_back(m.ticker, *m.close_time);
+    }
     if (tickers.empty()) throw CommandFailed(1, "collect: market discovery found no open markets");
     std::fprintf(stderr, "collect: discovered %zu markets by volume at %s\n", tickers.size(),
                  rest_url.c_str());
@@ -302,6 +307,12 @@ struct ActorArgs {
   int first_markets = 1;
   int64_t throttle_ms = -1;  // RL_ACTOR_THROTTLE_MS, 250
   double cash_dollars = 1000;
+  // Position health (DESIGN §8); 0 turns a rule off.
+  double take_profit = 0;
+  double stop_loss = 0;
+  double max_hold_s = 0;
+  double closing_soon_s = 15 * 60;
+  bool no_position_health = false;
   ApiArgs api;
 };
 
@@ -357,6 +368,18 @@ void RunActor(ActorArgs args) {
   if (!(args.cash_dollars >= 0)) throw CommandFailed(2, "actor: --cash must be >= 0");
   options.paper.initial_cash =
       core::Money::FromUnits(static_cast<int64_t>(args.cash_dollars * 1e6 + 0.5));
+  trading::PositionHealthConfig& health = options.actor.position_health;
+  health.enabled = !args.no_position_health;
+  health.take_profit = args.take_profit;
+  health.stop_loss = args.stop_loss;
+  if (!(args.max_hold_s >= 0) || !(args.closing_soon_s >= 0)) {
+    throw CommandFailed(2, "actor: --max-hold-s and --closing-soon-s must be >= 0");
+  }
+  health.max_hold_ns = static_cast<int64_t>(args.max_hold_s * 1e9);
+  health.closing_soon_ns = static_cast<int64_t>(args.closing_soon_s * 1e9);
+  if (core::Status valid = trading::Validate(health); !valid.ok()) {
+    throw CommandFailed(2, "actor: " + valid.message());
+  }
 
   // The trading environment must match the mode, also before any network use.
   std::string environment_name = args.collect.environment;
@@ -375,6 +398,7 @@ void RunActor(ActorArgs args) {
   CollectSetup setup = PrepareCollect(args.collect);
   const storage::Environment environment = setup.config.environment;
   options.store = setup.store.get();
+  options.actor.market_close_times = setup.close_times;
   std::unique_ptr<trading::KalshiTradingClient> client;
   trading::KalshiOrderManager* kalshi_orders = nullptr;
   if (args.mode != "paper") {
@@ -507,6 +531,23 @@ void AddActorCommand(CLI::App& app) {
                   "Minimum ms between orders per market (default: RL_ACTOR_THROTTLE_MS, else 250)");
   cmd->add_option("--cash", args->cash_dollars, "Paper account starting cash, dollars")
       ->capture_default_str();
+  cmd->add_option("--take-profit", args->take_profit,
+                  "Position health: close a position whose return reaches +X (1.0 = +100% of "
+                  "its cost) and at least 10 cents a contract; 0 = off")
+      ->capture_default_str();
+  cmd->add_option("--stop-loss", args->stop_loss,
+                  "Position health: close a position whose return falls to -X (0.5 = -50%) and "
+                  "at least 10 cents a contract; 0 = off")
+      ->capture_default_str();
+  cmd->add_option("--max-hold-s", args->max_hold_s,
+                  "Position health: close a position held this long, in market time (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--closing-soon-s", args->closing_soon_s,
+                  "Position health: close positions this long before the market's close time "
+                  "(from discovery; 0 = off)")
+      ->capture_default_str();
+  cmd->add_flag("--no-position-health", args->no_position_health,
+                "Never override the strategy with position-health or cash-recovery exits");
   AddApiFlags(cmd, &args->api);
   cmd->callback([args] { RunActor(*args); });
 }

@@ -107,6 +107,9 @@ void TradingActor::OnDecision(const actor::ActorEvent& e) {
                               {"observation_ns", e.observation_ns},
                               {"prediction_ns", e.prediction_ns}};
     if (e.risk_reject) details["risk_reject"] = risk::RejectReasonName(*e.risk_reject);
+    if (e.exit_reason != trading::ExitReason::kNone) {
+      details["exit_reason"] = trading::ExitReasonName(e.exit_reason);
+    }
     if (!e.detail.empty()) details["detail"] = e.detail;
     row.details = details.dump();
     ++events_offered_;
@@ -148,6 +151,10 @@ TradingActorSummary TradingActor::Summary() const {
   s.positions = orders_->positions();
   s.fill_events = fill_events_;
   s.order_rejects = order_rejects_;
+  for (int r = 0; r < risk::kNumRejectReasons; ++r) {
+    s.risk_rejects[static_cast<std::size_t>(r)] =
+        risk_.reject_count(static_cast<risk::RejectReason>(r));
+  }
   s.events_persisted = static_cast<int64_t>(events_stats_.written);
   s.events_dropped =
       events_refused_ + static_cast<int64_t>(events_stats_.rejected + events_stats_.abandoned);
@@ -174,8 +181,21 @@ nlohmann::json TradingActorSummary::ToJson() const {
     breakers[std::string(risk::BreakerName(static_cast<risk::Breaker>(b)))] = {
         {"open", status.open}, {"trips", status.trips}};
   }
+  nlohmann::json exits = nlohmann::json::object();
+  for (int r = 1; r < trading::kNumExitReasons; ++r) {
+    exits[std::string(trading::ExitReasonName(static_cast<trading::ExitReason>(r)))] =
+        metrics.exits[static_cast<std::size_t>(r)];
+  }
+  nlohmann::json rejects = nlohmann::json::object();
+  for (int r = 0; r < risk::kNumRejectReasons; ++r) {
+    rejects[std::string(risk::RejectReasonName(static_cast<risk::RejectReason>(r)))] =
+        risk_rejects[static_cast<std::size_t>(r)];
+  }
   const core::Money pnl = portfolio_value - initial_cash;
   return {
+      {"risk_rejects", rejects},
+      {"exits", exits},
+      {"managed_only_decisions", metrics.managed_only},
       {"breakers", breakers},
       {"mode", mode},
       {"selector", selector},

@@ -12,6 +12,7 @@
 // (Start/Finish); Summary() after Finish().
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -61,7 +62,8 @@ struct TradingActorSummary {
   core::Money portfolio_value;
   std::vector<trading::MarketPosition> positions;
   int64_t fill_events = 0;
-  int64_t order_rejects = 0;     // order events with a reject (insufficient balance, ...)
+  int64_t order_rejects = 0;  // order events with a reject (insufficient balance, ...)
+  std::array<int64_t, risk::kNumRejectReasons> risk_rejects{};  // by risk::RejectReason
   int64_t events_persisted = 0;  // decisions accepted by the write queue and written
   int64_t events_dropped = 0;    // decisions the write queue refused (full) or failed to write
   /// One JSON object: decisions, orders_placed, fills, errors, pnl_dollars,

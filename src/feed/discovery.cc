@@ -63,6 +63,10 @@ core::Result<std::vector<DiscoveredMarket>> DiscoverMarkets(net::HttpsClient& cl
       } else if (m.contains("volume") && m["volume"].is_number_integer()) {
         market.volume_units = m["volume"].get<int64_t>() * 100;
       }
+      if (m.contains("close_time") && m["close_time"].is_string()) {
+        auto close = core::Timestamp::ParseIso8601(m["close_time"].get<std::string>());
+        if (close.ok()) market.close_time = *close;  // optional: a bad one is left unset
+      }
       markets.push_back(std::move(market));
     }
     cursor = body.contains("cursor") && body["cursor"].is_string()

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "net/https_client.h"
 
 namespace kalshiflow::feed {
@@ -17,6 +19,9 @@ namespace kalshiflow::feed {
 struct DiscoveredMarket {
   std::string ticker;
   int64_t volume_units = 0;  // core::Count units (1/100 contract)
+  /// The market's `close_time` (RFC 3339), when present and valid (the actor's closing-soon
+  /// rule).
+  std::optional<core::Timestamp> close_time;
 };
 
 struct DiscoveryOptions {

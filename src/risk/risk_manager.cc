@@ -26,6 +26,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "cash_reserve";
     case RejectReason::kContractSize:
       return "contract_size";
+    case RejectReason::kEntryBlocked:
+      return "entry_blocked";
   }
   return "unknown";
 }
@@ -51,7 +53,7 @@ RiskManager::RiskManager(RiskConfig config, const core::Clock& clock)
 }
 
 RiskManager::MarketState& RiskManager::Market(std::string_view market) {
-  auto it = markets_.find(std::string(market));
+  auto it = markets_.find(market);  // no allocation once the market is known
   if (it == markets_.end()) it = markets_.emplace(std::string(market), MarketState{}).first;
   return it->second;
 }
@@ -75,6 +77,12 @@ RiskDecision RiskManager::Reject(RejectReason reason, std::string detail,
   d.breaker = breaker;
   d.detail = std::move(detail);
   return d;
+}
+
+void RiskManager::BlockEntries(std::string_view market, int64_t duration_ns, std::string reason) {
+  MarketState& state = Market(market);
+  state.entries_blocked_until_ns = NowNs() + duration_ns;
+  state.entries_blocked_reason = std::move(reason);
 }
 
 RiskDecision RiskManager::Check(const OrderIntent& in) {
@@ -131,6 +139,14 @@ RiskDecision RiskManager::Check(const OrderIntent& in) {
                     core::Count::FromUnits(next).ToString(), config_.max_position.ToString()));
   }
 
+  const bool opens = abs_next > abs_cur || (cur != 0 && next != 0 && (cur > 0) != (next > 0));
+  if (opens && now < market.entries_blocked_until_ns) {
+    return Reject(
+        RejectReason::kEntryBlocked,
+        fmt::format("market {}: entries blocked for {} ns more ({})", m,
+                    market.entries_blocked_until_ns - now, market.entries_blocked_reason));
+  }
+
   if (spends_cash && in.available_cash - in.cost < config_.cash_reserve) {
     return Reject(
         RejectReason::kCashReserve,
@@ -141,7 +157,11 @@ RiskDecision RiskManager::Check(const OrderIntent& in) {
 
   const int64_t abs_change =
       in.position_change.IsNegative() ? -in.position_change.units() : in.position_change.units();
-  if (config_.contract_size.IsPositive() && abs_change != config_.contract_size.units()) {
+  // The lock admits one exception: a smaller order that closes the position exactly (the
+  // remainder of a partly filled position leaving through position health).
+  const bool closes_remainder = next == 0 && abs_change < config_.contract_size.units();
+  if (config_.contract_size.IsPositive() && abs_change != config_.contract_size.units() &&
+      !closes_remainder) {
     return Reject(RejectReason::kContractSize,
                   fmt::format("market {}: |change| {} != locked contract size {}", m,
                               core::Count::FromUnits(abs_change).ToString(),
@@ -219,7 +239,7 @@ BreakerStatus RiskManager::breaker_status(Breaker breaker) const {
 
 MarketStatus RiskManager::market_status(std::string_view market) const {
   MarketStatus out;
-  auto it = markets_.find(std::string(market));
+  auto it = markets_.find(market);
   if (it == markets_.end()) return out;
   const MarketState& s = it->second;
   out.disabled = NowNs() < s.disabled_until_ns;

@@ -48,9 +48,13 @@ enum class RejectReason : uint8_t {
   kInvalidOrder,    // position_change is zero
   kPositionLimit,   // |current + change| would exceed max_position (and grow |position|)
   kCashReserve,     // available_cash - cost would fall below cash_reserve
-  kContractSize,    // |position_change| != contract_size (the lock)
+  kContractSize,    // |position_change| != contract_size (the lock; a smaller order that
+                    // closes the position exactly is allowed)
+  kEntryBlocked,    // the order would open or grow a position in a market whose entries are
+                    // blocked (BlockEntries: after a position-health exit); checked after the
+                    // position limit
 };
-inline constexpr int kNumRejectReasons = 8;
+inline constexpr int kNumRejectReasons = 9;
 /// Stable snake_case name, e.g. "position_limit".
 std::string_view RejectReasonName(RejectReason reason);
 
@@ -121,6 +125,11 @@ class RiskManager {
   /// Reports the cash available now; below cash_reserve opens kCashExhausted (as Check does).
   void RecordAvailableCash(core::Money cash);
 
+  /// Blocks orders that open or grow a position in `market` for `duration_ns` of business time
+  /// (orders that reduce it still pass), e.g. after a stop-loss exit so the strategy does not
+  /// buy straight back in. `reason` goes into the rejection detail. A later call replaces it.
+  void BlockEntries(std::string_view market, int64_t duration_ns, std::string reason);
+
   /// Engages (true) or releases (false) the kill switch. Thread-safe.
   void SetKillSwitch(bool engaged, std::string reason);
   bool kill_switch_engaged() const { return kill_switch_.load(std::memory_order_acquire); }
@@ -142,6 +151,8 @@ class RiskManager {
     int consecutive_errors = 0;
     int64_t disabled_until_ns = 0;
     int64_t disables = 0;
+    int64_t entries_blocked_until_ns = 0;
+    std::string entries_blocked_reason;
   };
   struct BreakerState {
     int64_t closes_at_ns = 0;  // open while now < closes_at_ns
@@ -163,7 +174,11 @@ class RiskManager {
   mutable std::mutex kill_reason_mu_;
   std::string kill_reason_;  // guarded by kill_reason_mu_
 
-  std::unordered_map<std::string, MarketState> markets_;
+  struct TickerHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, MarketState, TickerHash, std::equal_to<>> markets_;
   std::array<BreakerState, kNumBreakers> breakers_{};
   int pipeline_streak_ = 0;
   int prediction_streak_ = 0;

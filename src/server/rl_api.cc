@@ -171,7 +171,14 @@ json RlApi::MetricsJson() const {
     breakers[std::string(risk::BreakerName(static_cast<risk::Breaker>(b)))] = {{"open", s.open},
                                                                                {"trips", s.trips}};
   }
+  json exits = json::object();
+  for (int r = 1; r < trading::kNumExitReasons; ++r) {
+    exits[std::string(trading::ExitReasonName(static_cast<trading::ExitReason>(r)))] =
+        m.exits[static_cast<std::size_t>(r)];
+  }
   return {
+      {"exits", exits},
+      {"managed_only_decisions", m.managed_only},
       {"updates", m.updates_ingested},
       {"updates_while_paused", m.updates_while_paused},
       {"triggers_enqueued", m.triggers_enqueued},
@@ -491,6 +498,9 @@ void RlApi::Publish(const actor::ActorEvent& e, std::span<const trading::FillEve
                  {"ts_ms", e.decided_at.millis()},
                  {"decision_us", Micros(e.decision_ns)}};
   if (e.risk_reject) action["risk_reject"] = risk::RejectReasonName(*e.risk_reject);
+  if (e.exit_reason != trading::ExitReason::kNone) {
+    action["exit_reason"] = trading::ExitReasonName(e.exit_reason);
+  }
   if (!e.detail.empty()) action["detail"] = e.detail;
   server_.Broadcast("actor_action", action.dump(-1, ' ', false, json::error_handler_t::replace));
   for (const trading::OrderEvent& o : orders) {

@@ -3,6 +3,7 @@
 // firing in the pipeline, selectors switched at runtime, model hot swap under load.
 #include "actor/actor_service.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -363,6 +364,172 @@ TEST(ActorServiceTest, ModelHotSwapUnderLoadMissesNoDecision) {
   EXPECT_GT(swaps, 0);
   EXPECT_EQ(m.model_swaps, swaps + 1);
   for (const ActorEvent& e : f.sink.Copy()) EXPECT_GE(e.model_id, 1);
+}
+
+// A YES bid of `bid` (NO bid 0.99 - bid: a one-cent-wide YES market around it).
+template <int kBidCents>
+void BookAt(book::OrderBook& b) {
+  const std::string yes = fmt::format("0.{:02d}", kBidCents);
+  const std::string no = fmt::format("0.{:02d}", 99 - kBidCents);
+  Snapshot(b, {{yes.c_str(), "500"}}, {{no.c_str(), "500"}});
+}
+
+// Position health overrides the selector: bought at 0.30, the YES bid falls to 0.20 (return
+// 2.00 / 3.00 - 1 = -33%, past the 20% stop loss) and the actor sells the 10 YES at the bid
+// although its selector is `disabled`; the event names the rule; flat afterwards.
+TEST(ActorServiceTest, StopLossClosesThePositionWhateverTheSelector) {
+  ActorConfig c;
+  c.position_health.stop_loss = 0.20;
+  c.position_health.min_move_per_contract = core::Money::FromCents(5);
+  c.position_health.reentry_cooldown_ns = 15LL * 60 * 1'000'000'000;
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  Fixture f(c, r);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);  // the rule buys 10 YES at 0.30
+  f.service->RunPending();
+  ASSERT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  f.service->SetSelector(SelectorKind::kDisabled);
+  f.Update("KXA-26JAN01-T1", 2, BookAt<25>);  // -16.7%: healthy
+  f.service->RunPending();
+  EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  f.Update("KXA-26JAN01-T1", 3, BookAt<20>);
+  f.service->RunPending();
+  const auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].exit_reason, trading::ExitReason::kNone);
+  EXPECT_EQ(events[1].action, sim::Action::kHold);
+  EXPECT_EQ(events[2].exit_reason, trading::ExitReason::kStopLoss);
+  EXPECT_EQ(events[2].action, sim::Action::kSellYes);
+  EXPECT_EQ(events[2].outcome, DecisionOutcome::kExecuted);
+  EXPECT_TRUE(events[2].position_after.IsZero());
+  const ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.exits[static_cast<std::size_t>(trading::ExitReason::kStopLoss)], 1);
+  // The rule would buy straight back in: entries stay blocked for the re-entry cool-down
+  // (15 minutes of market time), then open again.
+  f.service->SetSelector(SelectorKind::kHardcoded);
+  f.Update("KXA-26JAN01-T1", 4, CheapBook);
+  f.service->RunPending();
+  auto after = f.sink.Copy();
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[3].outcome, DecisionOutcome::kRiskRejected);
+  EXPECT_EQ(after[3].risk_reject, risk::RejectReason::kEntryBlocked);
+  f.clock.AdvanceNanos(15LL * 60 * 1'000'000'000);
+  f.Update("KXA-26JAN01-T1", 5, CheapBook);
+  f.service->RunPending();
+  after = f.sink.Copy();
+  ASSERT_EQ(after.size(), 5u);
+  EXPECT_EQ(after[4].outcome, DecisionOutcome::kExecuted);
+}
+
+// Cash recovery: once available cash is below the reserve, the open position with the worst
+// return is closed first, and only until the reserve is restored. Paper account $1,000,
+// reserve $993.80; each buy of 10 YES at 0.30 costs $3.00 + a $0.15 taker fee
+// (ceil(0.07 x 10 x 0.3 x 0.7) to the cent in the cash change). A: 1000 - 3 = 997 >= 993.80,
+// allowed, cash 996.85; B: 996.85 - 3 = 993.85 >= 993.80, allowed, cash 993.70 — below the
+// reserve by the fee. Then A is at -16.7% (bid 0.25) and B at -6.7% (bid 0.28): B decides
+// first and holds (not the worst), A is sold (cash recovery; selling spends nothing, so the
+// reserve does not refuse it): cash 993.70 + 2.50 - 0.14 = 996.06, above the reserve, so B
+// stays.
+TEST(ActorServiceTest, CashRecoveryClosesTheWorstPositionFirst) {
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  r.cash_reserve = core::Money::FromCents(99'380);
+  Fixture f({}, r);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);
+  f.Update("KXB-26JAN01-T1", 1, CheapBook);
+  f.service->RunPending();
+  ASSERT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  ASSERT_EQ(f.orders.position("KXB-26JAN01-T1"), core::Count::FromContracts(10));
+  ASSERT_EQ(f.orders.available_cash(), *core::Money::Parse("993.70"));
+  f.service->SetSelector(SelectorKind::kDisabled);
+  f.Update("KXB-26JAN01-T1", 2, BookAt<28>);
+  f.Update("KXA-26JAN01-T1", 2, BookAt<25>);
+  f.service->RunPending();
+  auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2].market_ticker, "KXB-26JAN01-T1");
+  EXPECT_EQ(events[2].exit_reason, trading::ExitReason::kNone);
+  EXPECT_EQ(events[3].market_ticker, "KXA-26JAN01-T1");
+  EXPECT_EQ(events[3].exit_reason, trading::ExitReason::kCashRecovery);
+  EXPECT_EQ(events[3].outcome, DecisionOutcome::kExecuted) << events[3].detail;
+  EXPECT_TRUE(f.orders.position("KXA-26JAN01-T1").IsZero());
+  EXPECT_EQ(f.orders.available_cash(), *core::Money::Parse("996.06"));
+  // Back above the reserve: B is kept.
+  f.Update("KXB-26JAN01-T1", 3, BookAt<28>);
+  f.service->RunPending();
+  events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[4].exit_reason, trading::ExitReason::kNone);
+  EXPECT_EQ(f.orders.position("KXB-26JAN01-T1"), core::Count::FromContracts(10));
+}
+
+// Closing soon, in a market that left the traded set: with `first` selection only A is
+// traded; a position in A stays under the health rules, and 15 minutes before A's close time
+// (given by discovery) the actor closes it.
+TEST(ActorServiceTest, ClosingSoonClosesPositionsBeforeTheMarketCloses) {
+  ActorConfig c;
+  const core::Timestamp t0 = core::Timestamp::FromNanos(1'767'225'600'000'000'000);
+  c.market_close_times = {{"KXA-26JAN01-T1", core::Timestamp::FromSeconds(t0.seconds() + 3600)}};
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  Fixture f(c, r);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);
+  f.service->RunPending();
+  ASSERT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  f.service->SetSelector(SelectorKind::kDisabled);
+  f.clock.AdvanceNanos(40LL * 60 * 1'000'000'000);  // 20 min before the close: not yet
+  f.Update("KXA-26JAN01-T1", 2, CheapBook);
+  f.service->RunPending();
+  EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  f.clock.AdvanceNanos(6LL * 60 * 1'000'000'000);  // 14 min before
+  f.Update("KXA-26JAN01-T1", 3, CheapBook);
+  f.service->RunPending();
+  const auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].exit_reason, trading::ExitReason::kClosingSoon);
+  EXPECT_TRUE(f.orders.position("KXA-26JAN01-T1").IsZero());
+}
+
+// A market that left the traded set (hot mode) keeps deciding while it holds a position — for
+// the health rules only — and stops once flat.
+TEST(ActorServiceTest, MarketsThatLeftKeepTheirPositionsUnderTheHealthRules) {
+  ActorConfig c;
+  c.market_mode = MarketMode::kHot;
+  c.hot_top_k = 1;
+  c.position_health.stop_loss = 0.20;
+  c.position_health.min_move_per_contract = core::Money::FromCents(5);
+  risk::RiskConfig r;
+  r.throttle_ns = 0;
+  Fixture f(c, r);
+  f.Update("KXA-26JAN01-T1", 1, CheapBook);  // A: the only (hot) market, bought
+  f.service->RunPending();
+  ASSERT_TRUE(f.service->Trades("KXA-26JAN01-T1"));
+  ASSERT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(10));
+  // A turns illiquid (YES 0.32 / 0.54: 22 cents wide; its position is +6.7%, healthy) and B is
+  // busier: A leaves at the next ranking.
+  f.Update("KXA-26JAN01-T1", 2, [](book::OrderBook& b) {
+    Snapshot(b, {{"0.32", "500"}}, {{"0.46", "500"}});
+  });
+  for (int k = 0; k < 5; ++k) f.Update("KXB-26JAN01-T1", 10 + k, FairBook);
+  f.clock.AdvanceNanos(61'000'000'000);
+  f.Update("KXB-26JAN01-T1", 20, FairBook);
+  f.service->RunPending();
+  ASSERT_FALSE(f.service->Trades("KXA-26JAN01-T1"));
+  const std::size_t before = f.sink.Copy().size();
+  // A's bid falls to 0.20 (-33%): A still triggers and the stop loss closes it.
+  f.Update("KXA-26JAN01-T1", 3, BookAt<20>);
+  f.service->RunPending();
+  auto events = f.sink.Copy();
+  ASSERT_EQ(events.size(), before + 1);
+  EXPECT_EQ(events.back().market_ticker, "KXA-26JAN01-T1");
+  EXPECT_EQ(events.back().exit_reason, trading::ExitReason::kStopLoss);
+  EXPECT_TRUE(f.orders.position("KXA-26JAN01-T1").IsZero());
+  // Two managed-only decisions: A's queued update when it left (HOLD: healthy) and this exit.
+  EXPECT_EQ(f.service->metrics().managed_only, 2);
+  // Flat and not traded: no more decisions in A.
+  f.Update("KXA-26JAN01-T1", 4, BookAt<20>);
+  f.service->RunPending();
+  EXPECT_EQ(f.sink.Copy().size(), before + 1);
 }
 
 }  // namespace

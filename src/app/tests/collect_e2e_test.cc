@@ -370,8 +370,9 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
   const fs::path db_file = *dir_ / "actor.db";
   const std::string db = "sqlite://" + db_file.string();
   auto r = RunCommand(std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded" +
-                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
-                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
+                      " --stop-loss 0.5 --take-profit 1.0" + " --ws-url " + server->ws_url() +
+                      " --rest-url " + server->rest_url() + " --ca-file " + cert +
+                      " --api-key-id test-key --private-key " + *key_path_ +
                       " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
                       "--json --database-url " +
                       db);
@@ -390,9 +391,40 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
   EXPECT_EQ(a["errors"], 0);
   EXPECT_EQ(a["events_persisted"], a["decisions"]);
   EXPECT_EQ(a["session_id"], j["collect"]["session_id"]);
+  // Position health, with the rules given on the command line: stop-loss and take-profit exits
+  // are sent on this day.
+  EXPECT_GT(a["exits"]["stop_loss"].get<int64_t>() + a["exits"]["take_profit"].get<int64_t>(), 0)
+      << a["exits"].dump();
   auto store = storage::OpenStore(db);
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"), a["decisions"].get<int64_t>());
+}
+
+// The closing-soon rule end to end: discovery reads each market's close_time from GET /markets
+// (the local exchange reports a market's last recorded update), and with a window longer than
+// the whole day every position the rule opens is closed at its market's next decision.
+TEST_F(CollectE2eTest, ActorCliClosesPositionsAsTheirMarketsNearTheirCloseTime) {
+  auto server = StartExchange();
+  ASSERT_NE(server, nullptr);
+  const std::string cert = (*dir_ / "cert-actor-close.pem").string();
+  std::ofstream(cert) << server->certificate_pem();
+  const std::string db = "sqlite://" + (*dir_ / "actor-close.db").string();
+  auto r = RunCommand(std::string(KF_CLI_PATH) +
+                      " actor --mode paper --selector hardcoded --closing-soon-s 300000" +
+                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
+                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
+                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
+                      "--json --database-url " +
+                      db);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJsonObject(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  const auto& a = j["actor"];
+  EXPECT_GT(a["fills"].get<int64_t>(), 0);
+  EXPECT_GT(a["exits"]["closing_soon"].get<int64_t>(), 0) << a["exits"].dump();
+  EXPECT_EQ(a["errors"], 0);
+  // After each exit, entries stay blocked for the re-entry cool-down.
+  EXPECT_GT(a["risk_rejects"]["entry_blocked"].get<int64_t>(), 0) << a["risk_rejects"].dump();
 }
 
 // `kalshiflow actor --mode demo` against the local exchange: the same rule, its orders sent as

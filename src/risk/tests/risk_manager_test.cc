@@ -125,6 +125,31 @@ TEST_F(RiskManagerTest, CashReserveKeepsTenDollars) {
   EXPECT_FALSE(risk_.breaker_status(Breaker::kCashExhausted).open);  // cash stayed >= reserve
 }
 
+// After a position-health exit the market refuses orders that open or grow a position (a
+// buy back, or a flip past zero) for the cool-down, while orders that reduce it still pass.
+TEST_F(RiskManagerTest, BlockedEntriesRefuseOpeningOrdersOnlyUntilTheCooldownEnds) {
+  risk_.BlockEntries("KXA-26JAN01-T1", 60'000'000'000, "stop_loss exit");
+  OrderIntent in = Intent();
+  in.market_ticker = "KXA-26JAN01-T1";
+  RiskDecision d = risk_.Check(in);  // flat -> +10: opens
+  ASSERT_FALSE(d.allowed());
+  EXPECT_EQ(*d.reject, RejectReason::kEntryBlocked);
+  EXPECT_NE(d.detail.find("stop_loss exit"), std::string::npos) << d.detail;
+  in.current_position = Count::FromContracts(10);
+  in.position_change = Count::FromContracts(-10);  // reduces to flat
+  in.cost = Money::FromUnits(0);
+  EXPECT_TRUE(risk_.Check(in).allowed());
+  in.current_position = Count::FromContracts(5);  // 5 -> -5: flips, opens 5 NO
+  EXPECT_EQ(*risk_.Check(in).reject, RejectReason::kEntryBlocked);
+  in.market_ticker = "KXB-26JAN01-T1";  // other markets are not affected
+  in.current_position = Count();
+  EXPECT_TRUE(risk_.Check(in).allowed());
+  clock_.AdvanceNanos(60'000'000'000);
+  in.market_ticker = "KXA-26JAN01-T1";
+  EXPECT_TRUE(risk_.Check(in).allowed());
+  EXPECT_EQ(risk_.reject_count(RejectReason::kEntryBlocked), 2);
+}
+
 TEST_F(RiskManagerTest, ContractSizeIsLockedAtTen) {
   OrderIntent in = Intent();
   in.position_change = Count::FromContracts(5);
@@ -135,6 +160,16 @@ TEST_F(RiskManagerTest, ContractSizeIsLockedAtTen) {
   EXPECT_EQ(*risk_.Check(in).reject, RejectReason::kContractSize);
   in.position_change = Count::FromContracts(-10);  // buy 10 NO
   EXPECT_TRUE(risk_.Check(in).allowed());
+  // The one exception: a smaller order that closes the position exactly (a 4-contract
+  // remainder); reducing it only partly, or overshooting past zero, stays refused.
+  in.current_position = Count::FromContracts(4);
+  in.position_change = Count::FromContracts(-4);
+  EXPECT_TRUE(risk_.Check(in).allowed());
+  in.position_change = Count::FromContracts(-3);
+  EXPECT_EQ(*risk_.Check(in).reject, RejectReason::kContractSize);
+  in.position_change = Count::FromContracts(-5);
+  EXPECT_EQ(*risk_.Check(in).reject, RejectReason::kContractSize);
+  in.current_position = Count();
 
   RiskConfig c;
   c.contract_size = Count::FromContracts(0);  // lock off
