@@ -147,13 +147,7 @@ void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
     features_.Ingest(update, &ingested_);
     if (config_.market_mode == MarketMode::kHot && !ingested_.empty()) {
       const int64_t now_ms = clock_.Now().millis();
-      for (uint32_t m : ingested_) {
-        if (m >= activity_.size()) activity_.resize(m + 1);
-        auto& buckets = activity_[m];
-        const int64_t second = now_ms / 1000;
-        if (buckets.empty() || buckets.back().second != second) buckets.push_back({second, 0});
-        ++buckets.back().updates;
-      }
+      for (uint32_t m : ingested_) ++CurrentBucketLocked(m, now_ms).updates;
       const std::size_t changes = pending_changes_.size();
       RankHotLocked(now_ms);
       queued |= pending_changes_.size() != changes;  // wake the pipeline to apply them
@@ -165,6 +159,22 @@ void ActorService::OnAcceptedUpdate(const AcceptedUpdate& update) {
     }
   }
   if (queued) wake_.notify_one();
+}
+
+ActorService::ActivityBucket& ActorService::CurrentBucketLocked(uint32_t m, int64_t now_ms) {
+  if (m >= activity_.size()) activity_.resize(m + 1);
+  auto& buckets = activity_[m];
+  const int64_t second = now_ms / 1000;
+  if (buckets.empty() || buckets.back().second != second) buckets.push_back({second, 0, 0});
+  return buckets.back();
+}
+
+void ActorService::OnAcceptedTrade(std::string_view market_ticker, core::Count count) {
+  if (config_.market_mode != MarketMode::kHot || !count.IsPositive()) return;
+  std::lock_guard lock(mu_);
+  const auto m = features_.FindMarket(market_ticker);
+  if (!m) return;
+  CurrentBucketLocked(*m, clock_.Now().millis()).contract_units += count.units();
 }
 
 bool ActorService::EnqueueLocked(uint32_t m) {
@@ -230,8 +240,14 @@ void ActorService::RankHotLocked(int64_t now_ms) {
     const int64_t first_second = (now_ms - config_.hot_window_ms) / 1000;
     while (!buckets.empty() && buckets.front().second < first_second) buckets.pop_front();
     int64_t updates = 0;
-    for (const ActivityBucket& b : buckets) updates += b.updates;
-    score[m] = std::log1p(static_cast<double>(updates));
+    int64_t contract_units = 0;
+    for (const ActivityBucket& b : buckets) {
+      updates += b.updates;
+      contract_units += b.contract_units;
+    }
+    score[m] = std::log1p(static_cast<double>(updates) +
+                          static_cast<double>(contract_units) /
+                              static_cast<double>(core::Count::kUnitsPerContract));
     const book::OrderBook& b = features_.book(m);
     const auto bid = b.BestBid(core::OutcomeSide::kYes);
     const auto ask = b.BestAsk(core::OutcomeSide::kYes);

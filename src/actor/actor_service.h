@@ -68,8 +68,8 @@ struct ActorConfig {
   std::vector<std::string> tickers;  // kConfig
   int first_markets = 1;             // kFirst, >= 1
   /// kHot (DESIGN §7): every hot_rank_interval_ms of business time, rank the collected markets
-  /// by activity over the last hot_window_ms (log(1 + book updates); traded contracts join when
-  /// the trade channel feeds the actor), keep those with both YES sides quoted and a YES spread
+  /// by activity over the last hot_window_ms (log(1 + book updates + traded contracts), trades
+  /// from OnAcceptedTrade), keep those with both YES sides quoted and a YES spread
   /// <= hot_max_spread, and trade the top hot_top_k (activity counted per second, so the window
   /// edge is exact to 1 s). Hysteresis: a traded market leaves only
   /// when it falls out of the top 2K or turns illiquid. Leaving cancels its working orders
@@ -204,6 +204,10 @@ class ActorService {
   /// pipeline thread (the update itself is still ingested). Updates before the session's first
   /// exchange time are held by LiveFeatures and trigger when it arrives.
   void OnAcceptedUpdate(const AcceptedUpdate& update);
+  /// Collector thread, for a public trade whose frame the write queue accepted: its contracts
+  /// count towards the market's `hot` activity (DESIGN §7: book updates + traded contracts).
+  /// Trades of a market not seen yet on the book channel are ignored. No decision is triggered.
+  void OnAcceptedTrade(std::string_view market_ticker, core::Count count);
 
   /// Starts the pipeline thread. Stop() processes what is queued, then joins.
   void Start();
@@ -296,7 +300,10 @@ class ActorService {
   struct ActivityBucket {
     int64_t second = 0;
     int64_t updates = 0;
+    int64_t contract_units = 0;  // traded contracts, core::Count units
   };
+  // The bucket of market `m` for the current business second (caller holds mu_).
+  ActivityBucket& CurrentBucketLocked(uint32_t m, int64_t now_ms);
   std::vector<std::deque<ActivityBucket>> activity_;
   std::optional<int64_t> last_rank_ms_;
   struct SelectionChange {

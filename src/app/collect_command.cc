@@ -395,6 +395,8 @@ void RunActor(ActorArgs args) {
                         "actor: --mode demo never trades on production; use --environment demo "
                         "(or a local exchange)");
   }
+  // Hot selection ranks by book updates and traded contracts: it needs the trade channel.
+  if (*market_mode == actor::MarketMode::kHot) args.collect.trades = true;
   CollectSetup setup = PrepareCollect(args.collect);
   const storage::Environment environment = setup.config.environment;
   options.store = setup.store.get();
@@ -456,6 +458,7 @@ void RunActor(ActorArgs args) {
   const std::unique_ptr<ActorApi> api =
       ActorApi::StartIfRequested(args.api, paper, args.mode, setup.store.get());
   setup.config.actor_hook = paper.Hook();
+  setup.config.trade_hook = paper.TradeHook();
   setup.config.on_session = [&paper](storage::SessionId id) { paper.SetSessionId(id); };
   InstallStopSignalHandlers();
   std::fprintf(stderr, "actor: %s mode, selector %s%s\n", args.mode.c_str(), args.selector.c_str(),

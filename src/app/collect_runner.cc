@@ -82,6 +82,7 @@ CollectRunSummary RunCollection(const CollectRunConfig& config, storage::Store& 
     throw CommandFailed(1, "collect: " + live.error().ToString());
   }
   if (config.actor_hook) (*live)->collector().SetActorTriggerHook(config.actor_hook);
+  if (config.trade_hook) (*live)->collector().SetTradeHook(config.trade_hook);
   const auto start = std::chrono::steady_clock::now();
   if (auto started = (*live)->Start(); !started.ok()) {
     throw CommandFailed(1, "collect: " + started.ToString());

@@ -38,6 +38,8 @@ struct CollectRunConfig {
   std::function<bool(const feed::CollectorStats&)> done;
   /// Called on the collector's thread for every update the write queue accepted (the actor).
   feed::ActorTriggerHook actor_hook;
+  /// Called on the collector's thread for every public trade whose frame was accepted.
+  feed::TradeHook trade_hook;
   /// Called once with the new session's id, before the collector starts.
   std::function<void(storage::SessionId)> on_session;
 };

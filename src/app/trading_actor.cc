@@ -65,6 +65,11 @@ feed::ActorTriggerHook TradingActor::Hook() {
   };
 }
 
+feed::TradeHook TradingActor::TradeHook() {
+  return
+      [this](const feed::TradeTrigger& t) { service_->OnAcceptedTrade(t.market_ticker, t.count); };
+}
+
 void TradingActor::Start() { service_->Start(); }
 
 void TradingActor::Finish() {

@@ -79,6 +79,8 @@ class TradingActor final : private actor::ActorEventSink {
 
   /// The collector hook: advances market time, hands the update to the actor.
   feed::ActorTriggerHook Hook();
+  /// The collector's trade hook: traded contracts for the hot ranking.
+  feed::TradeHook TradeHook();
   /// A hot-reload poller bound to this actor's service (destroy it before the actor).
   std::unique_ptr<actor::ModelReloader> MakeReloader(
       actor::ModelSource source,

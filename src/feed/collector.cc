@@ -203,7 +203,9 @@ void Collector::OnFrame(std::string_view frame, core::Timestamp received) {
     }
     raw.local_ts = local_ts;
     raw.frame.assign(frame);
-    Enqueue(std::move(raw));
+    raw_accepted_ = Enqueue(std::move(raw));
+  } else {
+    raw_accepted_ = true;
   }
   if (!decoded.ok()) {
     const uint64_t errors = counters_->decode_errors.load(std::memory_order_relaxed);
@@ -274,6 +276,10 @@ void Collector::HandleMessage(const kalshi::Message& m, std::string_view /*frame
       return;
     case MessageType::kTrade:
       Bump(counters_->trades);
+      if (trade_hook_ && raw_accepted_) {
+        trade_hook_(
+            TradeTrigger{m.trade.market_ticker, m.trade.count, m.trade.yes_price, m.trade.ts_ms});
+      }
       return;
     case MessageType::kTicker:
       Bump(counters_->tickers);

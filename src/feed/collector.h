@@ -69,6 +69,17 @@ struct ActorTrigger {
 };
 using ActorTriggerHook = std::function<void(const ActorTrigger&)>;
 
+/// One public trade (`trade` channel) as the actor is told about it — after the write queue
+/// accepted its raw frame (trades are stored raw only). The actor's `hot` market ranking counts
+/// traded contracts (DESIGN §7).
+struct TradeTrigger {
+  std::string_view market_ticker;  // valid during the hook call only
+  core::Count count;               // contracts traded
+  core::Price yes_price;
+  int64_t ts_ms = 0;  // Kalshi's trade time (Unix ms)
+};
+using TradeHook = std::function<void(const TradeTrigger&)>;
+
 struct CollectorOptions {
   storage::SessionId session_id = 0;        // the session the rows belong to (> 0)
   std::vector<std::string> market_tickers;  // >= 1, each valid (core::ValidateTicker)
@@ -128,6 +139,9 @@ class Collector {
   void Tick(core::Timestamp now);
 
   void SetActorTriggerHook(ActorTriggerHook hook) { trigger_hook_ = std::move(hook); }
+  /// Called for every decoded trade whose raw frame the write queue accepted (or every trade
+  /// when raw frames are not recorded). Same thread as OnFrame.
+  void SetTradeHook(TradeHook hook) { trade_hook_ = std::move(hook); }
   CollectorStats Stats() const;
   /// The connection's books (I/O thread only).
   const book::BookSet& books() const { return books_; }
@@ -179,6 +193,8 @@ class Collector {
   std::map<int64_t, int64_t> resync_commands_;              // command id → sid
   core::Timestamp last_local_ts_;
   ActorTriggerHook trigger_hook_;
+  TradeHook trade_hook_;
+  bool raw_accepted_ = true;  // the current frame's raw row was accepted (or not recorded)
   std::unique_ptr<Counters> counters_;
 };
 

@@ -256,6 +256,30 @@ TEST(ActorServiceTest, HotMarketSelectionRanksByActivityWithHysteresis) {
   EXPECT_FALSE(Validate(bad).ok());
 }
 
+// Traded contracts count in the hot score (DESIGN §7: book updates + traded contracts). A is
+// selected at the first ranking; a minute later A has 1 update (log 2), C 4 updates (log 5)
+// and B 2 updates + 50 traded contracts (log 53): A falls out of the top 2K and B — not C, as
+// it would be on book updates alone — is traded.
+TEST(ActorServiceTest, TradedContractsCountInTheHotRanking) {
+  ActorConfig c;
+  c.market_mode = MarketMode::kHot;
+  c.hot_top_k = 1;
+  Fixture f(c);
+  f.Update("KXA-26JAN01-T1", 1, LiquidBook);
+  f.service->RunPending();
+  ASSERT_TRUE(f.service->Trades("KXA-26JAN01-T1"));
+  for (int k = 0; k < 4; ++k) f.Update("KXC-26JAN01-T1", 1 + k, LiquidBook);
+  f.Update("KXB-26JAN01-T1", 1, LiquidBook);
+  f.service->OnAcceptedTrade("KXB-26JAN01-T1", core::Count::FromContracts(50));
+  f.service->OnAcceptedTrade("KXNEVER-26JAN01-T1", core::Count::FromContracts(500));  // unseen
+  f.clock.AdvanceNanos(61'000'000'000);
+  f.Update("KXB-26JAN01-T1", 2, LiquidBook);  // re-ranks
+  f.service->RunPending();
+  EXPECT_FALSE(f.service->Trades("KXA-26JAN01-T1"));
+  EXPECT_TRUE(f.service->Trades("KXB-26JAN01-T1"));
+  EXPECT_FALSE(f.service->Trades("KXC-26JAN01-T1"));
+}
+
 // A 52 -> 5 policy (no hidden layers) whose logits are the bias: `action` always wins.
 std::shared_ptr<const ActorModel> ConstantModel(int action, int64_t id) {
   policy::DenseLayer head{52, 5, std::vector<float>(52 * 5, 0.0f), std::vector<float>(5, 0.0f)};

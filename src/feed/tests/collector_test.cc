@@ -2,6 +2,7 @@
 // real write queue. No network (the live path is tested end to end in app/tests).
 #include "feed/collector.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -314,6 +315,37 @@ TEST_F(CollectorTest, MalformedFrameIsCountedStoredRawAndTheStreamContinues) {
   EXPECT_EQ(s.deltas, 1u);
   EXPECT_EQ(s.gaps, 0u);
   EXPECT_EQ(Counts().frames, 7);  // 4 + 2 bad + 1 good: nothing received is lost
+}
+
+// Public trades reach the actor's trade hook (its hot ranking counts traded contracts) once
+// their raw frame is stored; a trade whose frame the queue refused does not.
+TEST_F(CollectorTest, TradesReachTheTradeHookAfterTheirFrameIsStored) {
+  CollectorOptions options;
+  options.subscribe_trade = true;
+  auto c = Make(options);
+  std::vector<std::string> seen;
+  c->SetTradeHook([&](const TradeTrigger& t) {
+    seen.push_back(fmt::format("{} {} @ {} t={}", t.market_ticker, t.count.ToString(),
+                               t.yes_price.ToString(), t.ts_ms));
+  });
+  SubscribeAll(*c);
+  kalshi::Trade trade;
+  trade.trade_id = "t-1";
+  trade.market_ticker = "KXA-1";
+  trade.yes_price = D("0.41");
+  trade.no_price = D("0.59");
+  trade.count = C("12");
+  trade.ts_ms = 1'700'000'000'123;
+  std::string frame;
+  kalshi::EncodeTrade(9, std::nullopt, trade, frame);
+  Feed(*c, frame);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], "KXA-1 12.00 @ 0.4100 t=1700000000123");
+  EXPECT_EQ(c->Stats().trades, 1u);
+  ASSERT_TRUE(queue_->Shutdown().ok());
+  Feed(*c, frame);  // the raw frame is refused: the actor is not told
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(c->Stats().trades, 2u);
 }
 
 TEST_F(CollectorTest, RefusedRowsAreCountedAndDoNotTrigger) {
