@@ -313,6 +313,7 @@ struct ActorArgs {
   double max_hold_s = 0;
   double closing_soon_s = 15 * 60;
   bool no_position_health = false;
+  int64_t order_group_limit = 1000;  // contracts per 15 s (demo / production); 0 = none
   ApiArgs api;
 };
 
@@ -419,6 +420,7 @@ void RunActor(ActorArgs args) {
       throw CommandFailed(1, "actor: trading client: " + created.error().ToString());
     client = std::move(created).value();
     trading::KalshiOrderManagerConfig manager_config;
+    manager_config.order_group_contracts_limit = core::Count::FromContracts(args.order_group_limit);
     manager_config.websocket.tls = setup.config.tls;
     auto manager = trading::KalshiOrderManager::Create(*client, manager_config);
     if (!manager.ok()) {
@@ -478,6 +480,7 @@ void RunActor(ActorArgs args) {
     auto report = kalshi_orders->Reconcile();
     if (!report.ok()) throw CommandFailed(1, "actor: reconcile: " + report.error().ToString());
     reconciled = report->matched;
+    actor_json["order_group_triggers"] = kalshi_orders->kalshi_counters().order_group_triggers;
     actor_json["reconciliation"] = {{"matched", report->matched},
                                     {"differences", report->differences},
                                     {"fills", report->local_fills},
@@ -551,6 +554,12 @@ void AddActorCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-position-health", args->no_position_health,
                 "Never override the strategy with position-health or cash-recovery exits");
+  cmd->add_option("--order-group-limit", args->order_group_limit,
+                  "Demo/production: the session's order group, at most N contracts matched per "
+                  "15 s (triggered: resting orders cancelled, new ones wait 60 s, then reset); "
+                  "0 = none")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
   AddApiFlags(cmd, &args->api);
   cmd->callback([args] { RunActor(*args); });
 }

@@ -379,6 +379,8 @@ void RunDemo(const DemoArgs& args) {
       trading::KalshiOrderManagerConfig manager_config;
       manager_config.websocket.tls.ca_pem = (*replay)->certificate_pem();
       manager_config.sync_interval = std::chrono::milliseconds(0);
+      // The session's order group (DESIGN §8): at most 1,000 contracts matched per 15 s.
+      manager_config.order_group_contracts_limit = core::Count::FromContracts(1000);
       auto manager = trading::KalshiOrderManager::Create(*client, manager_config);
       if (!manager.ok()) throw CommandFailed(1, "demo: orders: " + manager.error().ToString());
       kalshi_orders = manager->get();
@@ -459,7 +461,8 @@ void RunDemo(const DemoArgs& args) {
           {"finished_order_races", k.finished_order_races},
           {"duplicate_fills", k.duplicate_fills},
           {"position_mismatches", k.position_mismatches},
-          {"decode_errors", k.decode_errors}};
+          {"decode_errors", k.decode_errors},
+          {"order_group_triggers", k.order_group_triggers}};
       std::fprintf(out,
                    "     reconciled with the exchange's account: %s (cash $%.4f vs $%.4f, %lld vs "
                    "%lld fills, %lld positions, %lld resting orders compared)\n",

@@ -625,6 +625,20 @@ bool ExchangeServer::WaitReplayFinished(std::chrono::milliseconds timeout) {
 
 ExchangeStats ExchangeServer::Stats() const { return impl_->stats.Snapshot(); }
 
+core::Status ExchangeServer::Settle(std::string_view ticker, bool yes_won) {
+  if (impl_->stop_called.load()) return core::UnavailableError("the exchange has stopped");
+  auto done = std::make_shared<std::promise<core::Status>>();
+  auto result = done->get_future();
+  Impl* raw = impl_.get();
+  asio::post(raw->ioc, [raw, t = std::string(ticker), yes_won, done] {
+    done->set_value(raw->core->trading().Settle(t, yes_won));
+  });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return core::UnavailableError("the exchange's I/O thread did not answer within 10 s");
+  }
+  return result.get();
+}
+
 void ExchangeServer::Stop() {
   if (impl_->stop_called.exchange(true)) return;
   Impl* raw = impl_.get();

@@ -138,6 +138,11 @@ class ExchangeServer {
   /// every connected subscriber's socket, or the timeout passes. Returns replay_finished.
   bool WaitReplayFinished(std::chrono::milliseconds timeout);
   ExchangeStats Stats() const;
+  /// Settles `ticker` (an operator hook: recordings carry no results): every account's
+  /// position is paid out (PROTOCOL §4.6: $1 per winning contract), its resting orders in the
+  /// market are cancelled, and GET /portfolio/settlements lists it. Runs on the I/O thread;
+  /// blocks until done. NotFound for an unknown market, Unavailable once stopped.
+  core::Status Settle(std::string_view ticker, bool yes_won);
   /// Closes every connection and joins the threads. Idempotent.
   void Stop();
 

@@ -69,7 +69,7 @@ class KalshiOrderManager::Listener final : public net::WebSocketHandler {
       ++owner_.kalshi_counters_.ws_connects;
     }
     client->Send(
-        R"({"id":1,"cmd":"subscribe","params":{"channels":["fill","user_orders","market_positions"]}})");
+        R"({"id":1,"cmd":"subscribe","params":{"channels":["fill","user_orders","market_positions","order_group_updates"]}})");
   }
   void OnText(std::string_view frame, Timestamp) override { owner_.OnPrivateFrame(frame); }
   net::ReconnectDecision OnDisconnected(const net::DisconnectInfo& info) override {
@@ -104,6 +104,14 @@ core::Result<std::unique_ptr<KalshiOrderManager>> KalshiOrderManager::Create(
     KalshiTradingClient& client, KalshiOrderManagerConfig config) {
   std::unique_ptr<KalshiOrderManager> manager(new KalshiOrderManager(client, std::move(config)));
   KF_RETURN_IF_ERROR(manager->LoadState());
+  if (manager->config_.order_group_contracts_limit.IsPositive()) {
+    KF_ASSIGN_OR_RETURN(manager->order_group_id_,
+                        client.CreateOrderGroup(manager->config_.order_group_contracts_limit));
+    spdlog::info(
+        "kalshi order manager: order group {} limits the session to {} contracts per "
+        "15 s",
+        manager->order_group_id_, manager->config_.order_group_contracts_limit.ToString());
+  }
   KF_RETURN_IF_ERROR(manager->StartListener());
   if (manager->config_.sync_interval.count() > 0) {
     KalshiOrderManager* m = manager.get();
@@ -126,7 +134,13 @@ core::Status KalshiOrderManager::LoadState() {
                       client_.GetPositions());
   KF_ASSIGN_OR_RETURN(const std::vector<kalshi::Order> resting,
                       client_.GetOrders({.status = kalshi::OrderStatus::kResting}));
+  KF_ASSIGN_OR_RETURN(const std::vector<kalshi::SettlementRecord> settlements,
+                      client_.GetSettlements());
   std::lock_guard lock(mu_);
+  // Settlements before this manager started are already in the balance and the positions.
+  for (const kalshi::SettlementRecord& r : settlements) {
+    seen_settlements_.insert(r.ticker + "|" + r.settled_time);
+  }
   // Positions held before this manager started are carried at their exchange cost; the cash
   // they cost is already out of the balance.
   Money carried;
@@ -212,6 +226,22 @@ void KalshiOrderManager::OnPrivateFrame(std::string_view frame) {
         order_events_.push_back({order.ticker, order.id, state, sim::OrderReject::kNone,
                                  std::string(u.last_update_reason),
                                  Timestamp::FromMillis(u.last_updated_ts_ms.value_or(0))});
+      }
+      return;
+    }
+    case kalshi::MessageType::kOrderGroupUpdates: {
+      const kalshi::OrderGroupUpdate& g = msg.order_group;
+      if (order_group_id_.empty() || g.order_group_id != order_group_id_) return;
+      if (g.event_type == kalshi::OrderGroupEventType::kTriggered && !order_group_triggered_) {
+        order_group_triggered_ = true;
+        order_group_triggered_at_ = std::chrono::steady_clock::now();
+        ++kalshi_counters_.order_group_triggers;
+        spdlog::warn(
+            "kalshi order manager: order group {} triggered (the session's contracts "
+            "limit); its resting orders were cancelled, new orders wait {} ms",
+            order_group_id_, config_.order_group_reset_after.count());
+      } else if (g.event_type == kalshi::OrderGroupEventType::kReset) {
+        order_group_triggered_ = false;
       }
       return;
     }
@@ -312,8 +342,10 @@ std::optional<core::Status> KalshiOrderManager::SendOp(const std::string& ticker
   };
   switch (op.type) {
     case sim::OrderOpType::kPlace: {
+      if (auto blocked = CheckOrderGroup()) return blocked;
       kalshi::CreateOrderRequest request;
       request.ticker = ticker;
+      request.order_group_id = order_group_id_;
       request.client_order_id =
           fmt::format("{}-{}-{}", config_.client_order_id_prefix, run_tag_, next_client_id_++);
       request.side = op.side;
@@ -380,6 +412,41 @@ std::optional<core::Status> KalshiOrderManager::SendOp(const std::string& ticker
     }
   }
   return std::nullopt;
+}
+
+std::optional<core::Status> KalshiOrderManager::CheckOrderGroup() {
+  {
+    std::lock_guard lock(mu_);
+    if (!order_group_triggered_) return std::nullopt;
+    if (std::chrono::steady_clock::now() - order_group_triggered_at_ <
+        config_.order_group_reset_after) {
+      ++kalshi_counters_.orders_blocked;
+      ++counters_.orders_rejected;
+      return core::FailedPreconditionError(fmt::format(
+          "order_group_triggered: order group {} reached the session's contracts limit; new "
+          "orders resume after the {} ms cool-down",
+          order_group_id_, config_.order_group_reset_after.count()));
+    }
+  }
+  // Recovery: reset the group (off the lock: a REST call).
+  const core::Status reset = client_.ResetOrderGroup(order_group_id_);
+  std::lock_guard lock(mu_);
+  if (!reset.ok()) {
+    ++kalshi_counters_.rest_errors;
+    ++counters_.orders_rejected;
+    return reset;
+  }
+  order_group_triggered_ = false;
+  ++kalshi_counters_.order_group_resets;
+  spdlog::info("kalshi order manager: order group {} reset after its cool-down", order_group_id_);
+  return std::nullopt;
+}
+
+std::string KalshiOrderManager::order_group_id() const { return order_group_id_; }
+
+bool KalshiOrderManager::order_group_triggered() const {
+  std::lock_guard lock(mu_);
+  return order_group_triggered_;
 }
 
 ExecutionResult KalshiOrderManager::ExecuteAction(std::string_view market_ticker,
@@ -543,6 +610,8 @@ KalshiOrderManagerCounters KalshiOrderManager::kalshi_counters() const {
 
 core::Status KalshiOrderManager::SyncNow() {
   KF_ASSIGN_OR_RETURN(const std::vector<kalshi::FillRecord> fills, client_.GetFills({}));
+  KF_ASSIGN_OR_RETURN(const std::vector<kalshi::SettlementRecord> settlements,
+                      client_.GetSettlements());
   KF_ASSIGN_OR_RETURN(const kalshi::Balance balance, client_.GetBalance());
   KF_ASSIGN_OR_RETURN(const std::vector<kalshi::MarketPositionRecord> positions,
                       client_.GetPositions());
@@ -555,6 +624,28 @@ core::Status KalshiOrderManager::SyncNow() {
     // now would see lag as drift. Try again next time.
     ++kalshi_counters_.syncs_deferred;
     return core::Status::Ok();
+  }
+  // Settlements (DESIGN §8): a settled market pays its position out (PROTOCOL §4.6: `value`,
+  // the cents one YES contract pays, else $1 to the winning side); booked once each.
+  for (const kalshi::SettlementRecord& r : settlements) {
+    std::string key = r.ticker + "|" + r.settled_time;
+    if (seen_settlements_.contains(key)) continue;
+    seen_settlements_.insert(std::move(key));
+    const Price yes_value = r.value_cents              ? Price::FromCents(*r.value_cents)
+                            : r.market_result == "yes" ? Price::OneDollar()
+                                                       : Price();
+    Market& market = MarketLocked(r.ticker);
+    const Count held = market.portfolio.position();
+    const Money payout = market.portfolio.Settle(yes_value);
+    for (auto& [id, order] : orders_) {
+      if (order.ticker == r.ticker && order.live) {
+        order.live = false;  // a settled market cancels its resting orders
+        order.remaining = Count();
+      }
+    }
+    ++kalshi_counters_.settlements_booked;
+    spdlog::info("kalshi order manager: {} settled {} (YES pays {}): position {} paid {}", r.ticker,
+                 r.market_result, yes_value.ToString(), held.ToString(), payout.ToString());
   }
   Money local_cash = starting_cash_ + cash_offset_;
   for (const auto& [ticker, market] : markets_) local_cash += market.portfolio.cash();

@@ -39,6 +39,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -63,6 +64,14 @@ struct KalshiOrderManagerConfig {
   /// The WebSocket for the private channels (TLS trust, heartbeat, backoff); url, headers are
   /// filled from the client.
   net::WebSocketClientOptions websocket;
+  /// DESIGN §8 order group: a contracts limit for the session (PROTOCOL §4.7: contracts
+  /// matched in a rolling 15 s window). When > 0, Create makes an order group with this limit
+  /// and every order joins it. When the exchange triggers it (its resting orders are
+  /// cancelled), new orders are refused locally (`order_group_triggered`) until
+  /// order_group_reset_after has passed, then the group is reset (recovery) and trading
+  /// resumes. 0 = no order group.
+  core::Count order_group_contracts_limit;
+  std::chrono::milliseconds order_group_reset_after{60'000};
 };
 
 struct KalshiOrderManagerCounters {
@@ -80,6 +89,10 @@ struct KalshiOrderManagerCounters {
   int64_t drift_events = 0;         // values REST disagreed with (then adopted)
   int64_t decode_errors = 0;        // private frames that did not decode
   int64_t ws_connects = 0;
+  int64_t order_group_triggers = 0;  // the session's order group was triggered
+  int64_t order_group_resets = 0;    // ... and reset after the cool-down
+  int64_t orders_blocked = 0;        // orders refused locally while the group was triggered
+  int64_t settlements_booked = 0;    // settlements paid into the local account by SyncNow
 };
 
 /// The result of Reconcile(): the local account against the exchange's, field by field.
@@ -140,6 +153,9 @@ class KalshiOrderManager final : public OrderManager {
   /// (the WebSocket catching up with REST), or the timeout. Returns whether it did.
   bool WaitForFills(std::chrono::milliseconds timeout);
   KalshiOrderManagerCounters kalshi_counters() const;
+  /// The session's order group id ("" without one) and whether it is triggered now.
+  std::string order_group_id() const;
+  bool order_group_triggered() const;
 
  private:
   struct LiveOrder;
@@ -157,6 +173,9 @@ class KalshiOrderManager final : public OrderManager {
   LiveOrder& OrderLocked(const std::string& kalshi_order_id, std::string_view ticker);
   std::optional<core::Status> SendOp(const std::string& ticker, const sim::OrderOp& op,
                                      core::Timestamp ts);
+  // Before a place: resets a triggered order group whose cool-down has passed; returns the
+  // refusal while it is still triggered.
+  std::optional<core::Status> CheckOrderGroup();
 
   KalshiTradingClient& client_;
   KalshiOrderManagerConfig config_;
@@ -176,6 +195,10 @@ class KalshiOrderManager final : public OrderManager {
   OrderManagerCounters counters_;
   KalshiOrderManagerCounters kalshi_counters_;
   kalshi::Decoder decoder_;
+  std::set<std::string, std::less<>> seen_settlements_;  // "<ticker>|<settled_time>"
+  std::string order_group_id_;                           // set by Create, then read-only
+  bool order_group_triggered_ = false;
+  std::chrono::steady_clock::time_point order_group_triggered_at_;
 
   std::unique_ptr<Listener> listener_;
 

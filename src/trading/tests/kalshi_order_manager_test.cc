@@ -103,9 +103,8 @@ class KalshiOrderManagerTest : public ::testing::Test {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-  KalshiOrderManager& Manager() {
+  KalshiOrderManager& Manager(KalshiOrderManagerConfig config = {}) {
     if (!manager_) {
-      KalshiOrderManagerConfig config;
       config.sync_interval = std::chrono::milliseconds(0);
       config.websocket.tls.ca_pem = server_->certificate_pem();
       auto manager = KalshiOrderManager::Create(*client_, config);
@@ -198,6 +197,75 @@ TEST_F(KalshiOrderManagerTest, SellingBackClosesThePairAndSyncFindsNoDrift) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->matched) << (report->differences.empty() ? "" : report->differences[0]);
   EXPECT_EQ(report->exchange_fills, 2);
+}
+
+// The session's order group (DESIGN §8): a limit of 2 contracts per 15 s. Buying 5 matches 3
+// at the 0.45 ask, which triggers the group: the exchange cancels the 2 that rested and says
+// so on order_group_updates; new orders are refused locally until the cool-down has passed,
+// then the group is reset and orders go out again.
+TEST_F(KalshiOrderManagerTest, TheSessionOrderGroupTriggersBlocksAndRecovers) {
+  KalshiOrderManagerConfig config;
+  config.order_group_contracts_limit = C("2");
+  config.order_group_reset_after = std::chrono::milliseconds(300);
+  KalshiOrderManager& m = Manager(config);
+  ASSERT_FALSE(m.order_group_id().empty());
+  ASSERT_FALSE(m.ExecuteAction(kTicker, sim::Action::kBuyYes, book_,
+                               sim::PriceStrategy::kAggressive, C("5"), {})
+                   .error.has_value());
+  for (int i = 0; i < 500 && !m.order_group_triggered(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(m.order_group_triggered());
+  ASSERT_TRUE(m.WaitForFills(std::chrono::seconds(5)));
+  EXPECT_EQ(m.position(kTicker), C("3"));
+  for (int i = 0; i < 500 && m.working_order(kTicker).has_value(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(m.working_order(kTicker).has_value());  // the group's resting order: cancelled
+  ExecutionResult blocked = m.ExecuteAction(kTicker, sim::Action::kBuyYes, book_,
+                                            sim::PriceStrategy::kPassive, C("1"), {});
+  ASSERT_TRUE(blocked.error.has_value());
+  EXPECT_NE(blocked.error->message().find("order_group_triggered"), std::string::npos);
+  EXPECT_EQ(m.kalshi_counters().orders_blocked, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  ExecutionResult resumed = m.ExecuteAction(kTicker, sim::Action::kBuyYes, book_,
+                                            sim::PriceStrategy::kPassive, C("1"), {});
+  ASSERT_FALSE(resumed.error.has_value()) << resumed.error->ToString();
+  EXPECT_FALSE(m.order_group_triggered());
+  const KalshiOrderManagerCounters k = m.kalshi_counters();
+  EXPECT_EQ(k.order_group_triggers, 1);
+  EXPECT_EQ(k.order_group_resets, 1);
+  EXPECT_TRUE(m.working_order(kTicker).has_value());  // the passive bid rests in the group
+  auto report = m.Reconcile();
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_TRUE(report->matched) << (report->differences.empty() ? "" : report->differences[0]);
+}
+
+// Settlements are booked by the REST sync: 3 YES bought at 0.45 (cash 98.59, above), the
+// market settles YES: +$3.00, cash 101.59, flat; the 2 resting contracts are cancelled by the
+// settlement; the account reconciles exactly and a second sync books nothing twice.
+TEST_F(KalshiOrderManagerTest, SettlementsAreBookedOnceBySync) {
+  KalshiOrderManager& m = Manager();
+  ASSERT_FALSE(m.ExecuteAction(kTicker, sim::Action::kBuyYes, book_,
+                               sim::PriceStrategy::kAggressive, C("5"), {})
+                   .error.has_value());
+  ASSERT_TRUE(m.WaitForFills(std::chrono::seconds(5)));
+  ASSERT_EQ(m.position(kTicker), C("3"));
+  ASSERT_TRUE(server_->Settle(kTicker, /*yes_won=*/true).ok());
+  EXPECT_EQ(server_->Settle("KXNOPE-1", true).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(m.SyncNow().ok());
+  EXPECT_EQ(m.kalshi_counters().settlements_booked, 1);
+  EXPECT_EQ(m.position(kTicker), C("0"));
+  EXPECT_EQ(m.cash(), M("101.59"));
+  EXPECT_FALSE(m.working_order(kTicker).has_value());
+  EXPECT_EQ(m.kalshi_counters().drift_events, 0);
+  ASSERT_TRUE(m.SyncNow().ok());
+  EXPECT_EQ(m.kalshi_counters().settlements_booked, 1);
+  EXPECT_EQ(m.cash(), M("101.59"));
+  auto report = m.Reconcile();
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_TRUE(report->matched) << (report->differences.empty() ? "" : report->differences[0]);
+  EXPECT_EQ(report->exchange_cash, M("101.59"));
 }
 
 TEST_F(KalshiOrderManagerTest, RefusedOrderIsAnErrorAndNothingChanges) {
