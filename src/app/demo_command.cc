@@ -404,10 +404,30 @@ void RunDemo(const DemoArgs& args) {
     actor_run_actor.Start();
     const CollectRunSummary actor_collected = RunCollection(actor_run, **store);
     actor_run_actor.Finish();
+    // Settlement from the data: the recordings carry no results, but a resolved day ends with
+    // decisive books (the winning side bid at >= $0.95); those markets settle, the rest stay
+    // open and marked. Paper books the results itself; demo mode learns them from the
+    // exchange (GET /portfolio/settlements on its REST sync).
+    bool caught_up = true;
+    if (kalshi_orders != nullptr) {
+      caught_up = kalshi_orders->WaitForFills(std::chrono::seconds(30));
+    }
+    auto settled = (*replay)->SettleDecidedMarkets(core::Price::FromCents(95));
+    if (!settled.ok()) throw CommandFailed(1, "demo: settlement: " + settled.error().ToString());
+    if (auto* paper = dynamic_cast<trading::PaperOrderManager*>(&actor_run_actor.orders())) {
+      for (const std::string& s : *settled) {
+        const auto eq = s.rfind('=');
+        paper->Settle(s.substr(0, eq),
+                      s.substr(eq + 1) == "yes" ? core::Price::OneDollar() : core::Price(),
+                      actor_run_actor.clock().Now());
+      }
+    }
     std::optional<trading::ReconcileReport> reconciled;
     if (kalshi_orders != nullptr) {
-      // The fill channel catches up with REST, then every field is compared.
-      const bool caught_up = kalshi_orders->WaitForFills(std::chrono::seconds(30));
+      if (const core::Status synced = kalshi_orders->SyncNow(); !synced.ok()) {
+        throw CommandFailed(1, "demo: sync after settlement: " + synced.ToString());
+      }
+      // The fill channel caught up with REST (above); now every field is compared.
       auto reconcile = kalshi_orders->Reconcile();
       if (!reconcile.ok()) {
         throw CommandFailed(1, "demo: reconcile: " + reconcile.error().ToString());
@@ -420,6 +440,7 @@ void RunDemo(const DemoArgs& args) {
     const TradingActorSummary summary = actor_run_actor.Summary();
     actor_json = summary.ToJson();
     actor_json["session_id"] = actor_collected.session_id;
+    actor_json["settled_markets"] = *settled;
     actor_json["updates_collected"] =
         actor_collected.collector.snapshots + actor_collected.collector.deltas;
     bool run_ok = summary.metrics.errors == 0 && summary.events_dropped == 0 &&
@@ -444,6 +465,11 @@ void RunDemo(const DemoArgs& args) {
                  summary.positions.size(), summary.metrics.decision.p50_ns / 1e3,
                  summary.metrics.decision.p99_ns / 1e3, summary.metrics.observation.p50_ns / 1e3,
                  summary.metrics.prediction.p50_ns / 1e3);
+    std::fprintf(
+        out,
+        "     %zu of the markets settled from their decisive final books (the winning side "
+        "bid >= $0.95); the rest stay open, marked at their bids\n",
+        settled->size());
     if (reconciled) {
       const trading::KalshiOrderManagerCounters k = kalshi_orders->kalshi_counters();
       nlohmann::json differences = nlohmann::json::array();
@@ -462,7 +488,8 @@ void RunDemo(const DemoArgs& args) {
           {"duplicate_fills", k.duplicate_fills},
           {"position_mismatches", k.position_mismatches},
           {"decode_errors", k.decode_errors},
-          {"order_group_triggers", k.order_group_triggers}};
+          {"order_group_triggers", k.order_group_triggers},
+          {"settlements_booked", k.settlements_booked}};
       std::fprintf(out,
                    "     reconciled with the exchange's account: %s (cash $%.4f vs $%.4f, %lld vs "
                    "%lld fills, %lld positions, %lld resting orders compared)\n",

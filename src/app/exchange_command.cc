@@ -33,6 +33,7 @@ struct ExchangeArgs {
   std::vector<std::string> faults;    // drop=N | skip=N | duplicate=N | malformed=N
   std::string start = "on-subscribe";
   int64_t ping_interval_ms = 10'000;
+  std::string rate_tier;  // "" = no rate limits
   bool exit_when_done = false;
   bool json = false;
 };
@@ -138,6 +139,7 @@ exchange::ExchangeOptions BuildOptions(const ExchangeArgs& args) {
   if (args.ping_interval_ms <= 0)
     throw CommandFailed(2, "exchange: --ping-interval-ms must be > 0");
   options.ping_interval = std::chrono::milliseconds(args.ping_interval_ms);
+  options.rate_tier = args.rate_tier;
   return options;
 }
 
@@ -255,6 +257,10 @@ void AddExchangeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--ping-interval-ms", args->ping_interval_ms, "Heartbeat ping interval")
       ->capture_default_str();
+  cmd->add_option("--rate-tier", args->rate_tier,
+                  "Enforce Kalshi's rate limits per API key at this tier (basic, advanced, "
+                  "expert, premier, paragon, prime, prestige): 429 when a bucket is empty "
+                  "(default: none)");
   cmd->add_flag("--exit-when-done", args->exit_when_done,
                 "Exit once the replay finished and every frame was written");
   cmd->add_flag("--json", args->json, "Print JSON lines (listening, final stats)");

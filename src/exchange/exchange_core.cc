@@ -49,6 +49,7 @@ ExchangeStats AtomicStats::Snapshot() const {
   s.faults_duplicates = faults_duplicates.load();
   s.faults_malformed = faults_malformed.load();
   s.slow_subscriber_disconnects = slow_subscriber_disconnects.load();
+  s.rate_limited = rate_limited.load();
   s.replay_records_total = replay_records_total.load();
   s.replay_records_done = replay_records_done.load();
   s.replay_finished = replay_finished.load();

@@ -48,6 +48,7 @@ struct AtomicStats {
   std::atomic<uint64_t> faults_duplicates{0};
   std::atomic<uint64_t> faults_malformed{0};
   std::atomic<uint64_t> slow_subscriber_disconnects{0};
+  std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> replay_records_total{0};
   std::atomic<uint64_t> replay_records_done{0};
   std::atomic<bool> replay_finished{false};

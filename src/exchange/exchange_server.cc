@@ -524,6 +524,10 @@ core::Result<std::unique_ptr<ExchangeServer>> ExchangeServer::Start(ExchangeOpti
                                       options.api_keys, options.max_timestamp_skew, *impl->clock));
   impl->rest = std::make_unique<internal::RestApi>(impl->core->markets(), *impl->auth, impl->stats);
   internal::AddTradingRoutes(*impl->rest, impl->core->trading());
+  if (!options.rate_tier.empty()) {
+    KF_ASSIGN_OR_RETURN(const net::RateBudget budget, net::RateBudgetForTier(options.rate_tier));
+    impl->rest->SetRateLimits(options.rate_tier, budget);
+  }
 
   try {
     if (options.tls) {
@@ -624,6 +628,20 @@ bool ExchangeServer::WaitReplayFinished(std::chrono::milliseconds timeout) {
 }
 
 ExchangeStats ExchangeServer::Stats() const { return impl_->stats.Snapshot(); }
+
+core::Result<std::vector<std::string>> ExchangeServer::SettleDecidedMarkets(core::Price decisive) {
+  if (impl_->stop_called.load()) return core::UnavailableError("the exchange has stopped");
+  auto done = std::make_shared<std::promise<std::vector<std::string>>>();
+  auto result = done->get_future();
+  Impl* raw = impl_.get();
+  asio::post(raw->ioc, [raw, decisive, done] {
+    done->set_value(raw->core->trading().SettleDecidedMarkets(decisive));
+  });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return core::UnavailableError("the exchange's I/O thread did not answer within 10 s");
+  }
+  return result.get();
+}
 
 core::Status ExchangeServer::Settle(std::string_view ticker, bool yes_won) {
   if (impl_->stop_called.load()) return core::UnavailableError("the exchange has stopped");

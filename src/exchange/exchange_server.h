@@ -90,6 +90,12 @@ struct ExchangeOptions {
   /// model, fees (one schedule for every market), balance precision, marking. latency_ns and
   /// initial_cash must be 0 (InvalidArgument otherwise).
   sim::SimConfig trading_sim;
+  /// PROTOCOL §4.9 rate limits per API key: "" = none, else a tier ("basic", "advanced", ...,
+  /// "prestige"). Every authenticated REST request then costs tokens (10; a V2 cancel 2;
+  /// batches per order) from the key's read (GET) or write bucket (orders, order groups);
+  /// a request that finds too few answers 429 {"error": "too many requests"} with no
+  /// Retry-After. GET /account/limits reports the buckets. Refill follows the real clock.
+  std::string rate_tier;
   std::chrono::milliseconds ping_interval{10'000};
   const core::Clock* clock = nullptr;  // nullptr = RealClock (auth timestamps, pacing)
   /// Max-speed back-pressure (speed 0): the replay pauses while any subscriber has more than
@@ -115,6 +121,7 @@ struct ExchangeStats {
   uint64_t faults_duplicates = 0;
   uint64_t faults_malformed = 0;
   uint64_t slow_subscriber_disconnects = 0;  // paced replay: queue over max_queued_bytes
+  uint64_t rate_limited = 0;                 // 429s sent (rate_tier)
   uint64_t replay_records_total = 0;         // market-data records on the timeline
   uint64_t replay_records_done = 0;
   bool replay_finished = false;
@@ -143,6 +150,10 @@ class ExchangeServer {
   /// market are cancelled, and GET /portfolio/settlements lists it. Runs on the I/O thread;
   /// blocks until done. NotFound for an unknown market, Unavailable once stopped.
   core::Status Settle(std::string_view ticker, bool yes_won);
+  /// Settles every market whose current book is decisive (TradingEngine::SettleDecidedMarkets:
+  /// best YES or NO bid >= `decisive`, e.g. $0.95 at the end of a resolved day's replay).
+  /// Returns "<ticker>=yes|no" per settled market. Unavailable once stopped.
+  core::Result<std::vector<std::string>> SettleDecidedMarkets(core::Price decisive);
   /// Closes every connection and joins the threads. Idempotent.
   void Stop();
 

@@ -271,6 +271,43 @@ RestApi::RestApi(const MarketStore& markets, const Authenticator& auth, AtomicSt
   add("GET", "/markets/{ticker}/orderbook", false, &RestApi::GetMarketOrderbook);
 }
 
+void RestApi::SetRateLimits(std::string tier, net::RateBudget budget) {
+  rate_tier_ = std::move(tier);
+  rate_budget_ = budget;
+  AddRoute("GET", "/account/limits", true, [this](const RouteRequest&) {
+    auto bucket = [](const net::TokenBucketOptions& o) {
+      return Json{{"refill_rate", o.refill_per_second}, {"bucket_capacity", o.capacity}};
+    };
+    return JsonResponse(Json{{"usage_tier", rate_tier_},
+                             {"read", bucket(rate_budget_.read)},
+                             {"write", bucket(rate_budget_.write)},
+                             {"grants", Json::array()}});
+  });
+}
+
+std::pair<int64_t, bool> RestApi::CostOf(std::string_view method,
+                                         const std::vector<std::string>& segments,
+                                         std::string_view body) {
+  // PROTOCOL §4.9: GETs (and everything else) bill the read bucket; order writes and order
+  // groups the write bucket. Default cost 10; a V2 cancel 2; batches per order.
+  if (method == "GET") return {net::kDefaultRequestCost, false};
+  const bool batched = !segments.empty() && segments.back() == "batched";
+  const bool cancel = method == "DELETE" && segments.size() >= 3 && segments[1] == "events" &&
+                      segments[2] == "orders";
+  int64_t per_order = cancel ? 2 : net::kDefaultRequestCost;
+  if (!batched) return {per_order, true};
+  const Json j = Json::parse(body, nullptr, false);
+  int64_t n = 1;
+  if (j.is_object()) {
+    for (const char* field : {"orders", "ids"}) {
+      if (j.contains(field) && j[field].is_array()) {
+        n = std::max<int64_t>(1, static_cast<int64_t>(j[field].size()));
+      }
+    }
+  }
+  return {per_order * n, true};
+}
+
 void RestApi::AddRoute(std::string method, std::string_view pattern, bool requires_auth,
                        RouteHandler handler) {
   Route r;
@@ -337,6 +374,24 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
   if (match == nullptr) {
     if (path_matched) return Error(405, "method_not_allowed", "method not allowed");
     return Error(404, "not_found", "not found", std::string(target));
+  }
+  if (!rate_tier_.empty() && !key_id.empty()) {
+    auto it = buckets_.find(key_id);
+    if (it == buckets_.end()) {
+      auto read = net::TokenBucket::Create(rate_budget_.read, &core::RealClock::Instance());
+      auto write = net::TokenBucket::Create(rate_budget_.write, &core::RealClock::Instance());
+      KF_CHECK(read.ok() && write.ok(), "rate budget of tier {} refused", rate_tier_);
+      it = buckets_
+               .emplace(std::string(key_id),
+                        KeyBuckets{std::move(read).value(), std::move(write).value()})
+               .first;
+    }
+    const auto [cost, write] = CostOf(request.method, segments, request.body);
+    net::TokenBucket& bucket = write ? it->second.write : it->second.read;
+    if (!bucket.TryTake(cost)) {
+      stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+      return RestResponse{429, R"({"error": "too many requests"})"};
+    }
   }
   Params params;
   if (!query.empty()) {

@@ -15,6 +15,7 @@
 #include "exchange/exchange_core.h"
 #include "exchange/exchange_server.h"
 #include "kalshi/auth/verifier.h"
+#include "net/token_bucket.h"
 
 namespace kalshiflow::exchange::internal {
 
@@ -89,6 +90,8 @@ class RestApi {
   /// routes win, so literal routes go before parameterized ones that could shadow them.
   void AddRoute(std::string method, std::string_view pattern, bool requires_auth,
                 RouteHandler handler);
+  /// Enables PROTOCOL §4.9 rate limits per API key (see ExchangeOptions::rate_tier).
+  void SetRateLimits(std::string tier, net::RateBudget budget);
 
  private:
   using Params = QueryParams;
@@ -105,10 +108,22 @@ class RestApi {
   RestResponse GetMarketOrderbook(const std::vector<std::string>& args, const Params& q) const;
   RestResponse GetMarketOrderbooks(const std::vector<std::string>&, const Params& q) const;
 
+  // The tokens an authenticated request costs and whether it bills the write bucket.
+  static std::pair<int64_t, bool> CostOf(std::string_view method,
+                                         const std::vector<std::string>& segments,
+                                         std::string_view body);
+
   const MarketStore& markets_;
   const Authenticator& auth_;
   AtomicStats& stats_;
   std::vector<Route> routes_;
+  struct KeyBuckets {
+    net::TokenBucket read;
+    net::TokenBucket write;
+  };
+  std::string rate_tier_;  // "" = no limits
+  net::RateBudget rate_budget_;
+  mutable std::map<std::string, KeyBuckets, std::less<>> buckets_;  // I/O thread only
 };
 
 }  // namespace kalshiflow::exchange::internal

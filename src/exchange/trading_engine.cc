@@ -283,6 +283,22 @@ core::Status TradingEngine::Settle(std::string_view ticker, bool yes_won) {
   return core::Status::Ok();
 }
 
+std::vector<std::string> TradingEngine::SettleDecidedMarkets(core::Price decisive) {
+  std::vector<std::string> settled;
+  for (const auto& market : markets_.all()) {
+    const auto yes = market->book.BestBid(core::OutcomeSide::kYes);
+    const auto no = market->book.BestBid(core::OutcomeSide::kNo);
+    std::optional<bool> yes_won;
+    if (yes && yes->price >= decisive) yes_won = true;
+    if (no && no->price >= decisive) yes_won = yes_won ? std::optional<bool>() : false;
+    if (!yes_won) continue;  // undecided (or both sides claim it): left open
+    if (Settle(market->ticker, *yes_won).ok()) {
+      settled.push_back(market->ticker + (*yes_won ? "=yes" : "=no"));
+    }
+  }
+  return settled;
+}
+
 // ---- orders ----------------------------------------------------------------------------------
 
 OrderResult<OrderOutcome> TradingEngine::CreateOrder(std::string_view key_id,

@@ -216,6 +216,10 @@ class TradingEngine {
   /// Pays every account's position in `ticker` (yes_won: $1 per YES contract, else per NO),
   /// cancels its orders and records a settlement. NotFound for an unknown market.
   core::Status Settle(std::string_view ticker, bool yes_won);
+  /// Settlement from the data (recordings carry no results): a market whose final book is
+  /// decisive — best YES bid >= `decisive` (YES won) or best NO bid >= `decisive` (NO won) —
+  /// is settled; others stay open. Returns "<ticker>=yes|no" for each settled market.
+  std::vector<std::string> SettleDecidedMarkets(core::Price decisive);
   core::Timestamp Now() const { return now_; }
 
   // ---- V2 order endpoints (PROTOCOL §4.3) -----------------------------------------------

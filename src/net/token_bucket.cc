@@ -68,6 +68,14 @@ std::chrono::nanoseconds TokenBucket::Reserve(int64_t cost) {
   return std::chrono::nanoseconds(static_cast<int64_t>(wait_ns));
 }
 
+bool TokenBucket::TryTake(int64_t cost) {
+  std::lock_guard lock(mutex_);
+  Refill(clock_->Now());
+  if (cost < 0 || tokens_ < static_cast<double>(cost)) return false;
+  tokens_ -= static_cast<double>(cost);
+  return true;
+}
+
 double TokenBucket::Available() {
   std::lock_guard lock(mutex_);
   Refill(clock_->Now());

@@ -40,6 +40,10 @@ class TokenBucket {
   /// wait their returned delay are served in order at exactly the refill rate.
   /// `cost` outside [0, capacity] is a programming error (KF_CHECK).
   std::chrono::nanoseconds Reserve(int64_t cost = kDefaultRequestCost);
+  /// The server side of the same budget: takes `cost` tokens when that many are available now
+  /// and returns true; otherwise takes nothing and returns false (the request is refused with
+  /// 429). A cost above the capacity never passes.
+  bool TryTake(int64_t cost = kDefaultRequestCost);
   const TokenBucketOptions& options() const { return options_; }
   /// Tokens available now (may be negative while reservations are outstanding).
   double Available();

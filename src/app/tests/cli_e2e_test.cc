@@ -225,6 +225,12 @@ TEST_F(CliTest, DemoActorTradesTheLiveReplayInPaperAndDemoModes) {
   EXPECT_EQ(rec["rest_errors"], 0);
   EXPECT_EQ(rec["decode_errors"], 0);
   EXPECT_EQ(rec["position_mismatches"], 0);
+  // Settlement from the data: the markets whose final books are decisive settle (the same
+  // ones in both runs); the demo-mode account learned each from the exchange once, and still
+  // reconciles exactly.
+  ASSERT_GT(d["settled_markets"].size(), 0u);
+  EXPECT_EQ(d["settled_markets"], a["settled_markets"]);
+  EXPECT_EQ(rec["settlements_booked"].get<size_t>(), d["settled_markets"].size());
   // Both runs' decisions are in rl_actor_events.
   EXPECT_EQ(storage::testing::CountRows(**store, "rl_actor_events"),
             a["decisions"].get<int64_t>() + d["decisions"].get<int64_t>());

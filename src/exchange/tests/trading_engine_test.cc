@@ -288,6 +288,20 @@ TEST_F(TradingEngineTest, SettlementPaysWinningContracts) {
   EXPECT_FALSE(engine_.CreateOrder(kKey, Order(kBid, "0.40", "1")).ok());
 }
 
+// Settlement from the data: undecided books (best bids 0.40 / 0.55) settle nothing; once the
+// YES side bids 0.96 the market settles YES and pays the 10 YES contracts.
+TEST_F(TradingEngineTest, DecidedMarketsSettleFromTheirFinalBooks) {
+  MustCreate(Order(kBid, "0.45", "10"));  // balance 95.32
+  EXPECT_TRUE(engine_.SettleDecidedMarkets(P("0.95")).empty());
+  EXPECT_TRUE(engine_.Settlements(kKey)->empty());
+  sim::testing::Snapshot(book(), {{"0.96", "100"}}, {{"0.02", "50"}});
+  Update(2'000);
+  EXPECT_EQ(engine_.SettleDecidedMarkets(P("0.95")),
+            std::vector<std::string>{std::string(kTicker) + "=yes"});
+  ASSERT_EQ(engine_.Settlements(kKey)->size(), 1u);
+  EXPECT_EQ(engine_.Balance(kKey)->balance, M("105.32"));
+}
+
 TEST_F(TradingEngineTest, InvalidRequestsAreTypedErrors) {
   auto unknown_market = engine_.CreateOrder(kKey, [&] {
     NewOrder o = Order(kBid, "0.40", "1");

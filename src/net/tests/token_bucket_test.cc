@@ -69,6 +69,23 @@ TEST(TokenBucketTest, ClockGoingBackwardsRefillsNothing) {
   EXPECT_DOUBLE_EQ(bucket.Available(), 10.0);
 }
 
+// The exchange's side: a request passes only when its tokens are there now; a refused one
+// takes nothing, and refill lets the next one through.
+TEST(TokenBucketTest, TryTakeRefusesWithoutGoingIntoDeficit) {
+  core::SimulatedClock clock(core::Timestamp::FromSeconds(10));
+  auto bucket = TokenBucket::Create({100, 100}, &clock).value();  // Basic write
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(bucket.TryTake(10)) << i;
+  EXPECT_FALSE(bucket.TryTake(10));
+  EXPECT_FALSE(bucket.TryTake(2));
+  EXPECT_DOUBLE_EQ(bucket.Available(), 0.0);
+  clock.AdvanceNanos(20'000'000);  // 20 ms: 2 tokens
+  EXPECT_TRUE(bucket.TryTake(2));  // a V2 cancel
+  EXPECT_FALSE(bucket.TryTake(10));
+  clock.AdvanceNanos(100'000'000);  // 100 ms: 10 tokens
+  EXPECT_TRUE(bucket.TryTake(10));
+  EXPECT_FALSE(bucket.TryTake(101));  // above the capacity: never
+}
+
 TEST(TokenBucketTest, MovedBucketKeepsItsState) {
   core::SimulatedClock clock;
   auto bucket = TokenBucket::Create({10, 20}, &clock).value();

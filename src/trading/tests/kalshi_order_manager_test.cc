@@ -17,6 +17,7 @@
 #include "exchange/exchange_server.h"
 #include "kalshi/auth/signer.h"
 #include "kalshi/frame_encoder.h"
+#include "net/token_bucket.h"
 #include "recording/format.h"
 #include "sim/tests/test_util.h"
 
@@ -266,6 +267,52 @@ TEST_F(KalshiOrderManagerTest, SettlementsAreBookedOnceBySync) {
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_TRUE(report->matched) << (report->differences.empty() ? "" : report->differences[0]);
   EXPECT_EQ(report->exchange_cash, M("101.59"));
+}
+
+// The exchange enforces the Basic tier (write: 100 tokens/s, holding 1 s; an order costs 10)
+// while our client believes it has Prestige: a burst of 25 orders runs the exchange's bucket
+// dry, the exchange answers 429 {"error": "too many requests"}, the client backs off and
+// retries, and every order is placed in the end.
+TEST_F(KalshiOrderManagerTest, TheExchangesRateLimitsAre429sTheClientBacksOffFrom) {
+  auto public_pem = signer_->PublicKeyPem();
+  ASSERT_TRUE(public_pem.ok());
+  exchange::ExchangeOptions options;
+  options.api_keys = {{std::string(kKeyId), *public_pem, /*starting_balance_cents=*/10'000}};
+  options.recordings = {WriteRecording(dir_)};
+  options.speed = 0;
+  options.start = exchange::ReplayStart::kImmediately;
+  options.rate_tier = "basic";
+  auto limited = exchange::ExchangeServer::Start(options);
+  ASSERT_TRUE(limited.ok()) << limited.error().ToString();
+  ASSERT_TRUE((*limited)->WaitReplayFinished(std::chrono::seconds(10)));
+  TradingClientConfig config;
+  config.environment = TradingEnvironment::kLocal;
+  config.rest_base_url = (*limited)->rest_url();
+  config.api_key_id = std::string(kKeyId);
+  config.signer = signer_;
+  config.tls.ca_pem = (*limited)->certificate_pem();
+  config.budget = *net::RateBudgetForTier("prestige");
+  auto client = KalshiTradingClient::Create(config);
+  ASSERT_TRUE(client.ok()) << client.error().ToString();
+  int placed = 0;
+  for (int i = 0; i < 25; ++i) {
+    kalshi::CreateOrderRequest request;
+    request.ticker = std::string(kTicker);
+    request.client_order_id = "rate-" + std::to_string(i);
+    request.side = core::BookSide::kBid;
+    request.count = C("1");
+    request.price = P("0.01");  // rests far from the market
+    auto created = (*client)->CreateOrder(request);
+    ASSERT_TRUE(created.ok()) << i << ": " << created.error().ToString();
+    ++placed;
+  }
+  EXPECT_EQ(placed, 25);
+  EXPECT_GT((*limited)->Stats().rate_limited, 0u);
+  EXPECT_GT((*client)->Stats().http.retries_429, 0u);
+  auto resting = (*client)->GetOrders({.status = kalshi::OrderStatus::kResting});
+  ASSERT_TRUE(resting.ok()) << resting.error().ToString();
+  EXPECT_EQ(resting->size(), 25u);
+  (*limited)->Stop();
 }
 
 TEST_F(KalshiOrderManagerTest, RefusedOrderIsAnErrorAndNothingChanges) {
