@@ -117,6 +117,24 @@ class CollectE2eTest : public ::testing::Test {
     return server.ok() ? std::move(*server) : nullptr;
   }
 
+  // `kalshiflow actor --mode <mode> --selector hardcoded <extra>` against `server` (trusting its
+  // certificate, written as <name>.pem), discovering its markets, into <name>.db; returns the
+  // command line and the database URL.
+  std::pair<std::string, std::string> ActorCommand(const exchange::ExchangeServer& server,
+                                                   const std::string& name,
+                                                   const std::string& mode,
+                                                   const std::string& extra = {}) {
+    const std::string cert = (*dir_ / (name + ".pem")).string();
+    std::ofstream(cert) << server.certificate_pem();
+    const std::string db = "sqlite://" + (*dir_ / (name + ".db")).string();
+    return {std::string(KF_CLI_PATH) + " actor --mode " + mode + " --selector hardcoded " +
+                extra + " --ws-url " + server.ws_url() + " --rest-url " + server.rest_url() +
+                " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
+                " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300" +
+                " --json --database-url " + db,
+            db};
+  }
+
   struct LiveRun {
     feed::CollectorStats stats;
     uint64_t disconnects = 0;
@@ -365,17 +383,9 @@ TEST_F(CollectE2eTest, CollectCliDiscoversCollectsAndVerifies) {
 TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
   auto server = StartExchange();
   ASSERT_NE(server, nullptr);
-  const std::string cert = (*dir_ / "cert-actor.pem").string();
-  std::ofstream(cert) << server->certificate_pem();
-  const fs::path db_file = *dir_ / "actor.db";
-  const std::string db = "sqlite://" + db_file.string();
-  auto r = RunCommand(std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded" +
-                      " --stop-loss 0.5 --take-profit 1.0" + " --ws-url " + server->ws_url() +
-                      " --rest-url " + server->rest_url() + " --ca-file " + cert +
-                      " --api-key-id test-key --private-key " + *key_path_ +
-                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
-                      "--json --database-url " +
-                      db);
+  const auto [command, db] =
+      ActorCommand(*server, "actor-paper", "paper", "--stop-loss 0.5 --take-profit 1.0");
+  auto r = RunCommand(command);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = LastJsonObject(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
@@ -406,16 +416,8 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
 TEST_F(CollectE2eTest, ActorCliClosesPositionsAsTheirMarketsNearTheirCloseTime) {
   auto server = StartExchange();
   ASSERT_NE(server, nullptr);
-  const std::string cert = (*dir_ / "cert-actor-close.pem").string();
-  std::ofstream(cert) << server->certificate_pem();
-  const std::string db = "sqlite://" + (*dir_ / "actor-close.db").string();
-  auto r = RunCommand(std::string(KF_CLI_PATH) +
-                      " actor --mode paper --selector hardcoded --closing-soon-s 300000" +
-                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
-                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
-                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
-                      "--json --database-url " +
-                      db);
+  auto r = RunCommand(
+      ActorCommand(*server, "actor-close", "paper", "--closing-soon-s 300000").first);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = LastJsonObject(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
@@ -433,15 +435,7 @@ TEST_F(CollectE2eTest, ActorCliClosesPositionsAsTheirMarketsNearTheirCloseTime) 
 TEST_F(CollectE2eTest, ActorCliTradesInDemoModeOnTheExchangeAndReconciles) {
   auto server = StartExchange();
   ASSERT_NE(server, nullptr);
-  const std::string cert = (*dir_ / "cert-actor-demo.pem").string();
-  std::ofstream(cert) << server->certificate_pem();
-  const std::string db = "sqlite://" + (*dir_ / "actor-demo.db").string();
-  auto r = RunCommand(std::string(KF_CLI_PATH) + " actor --mode demo --selector hardcoded" +
-                      " --ws-url " + server->ws_url() + " --rest-url " + server->rest_url() +
-                      " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
-                      " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300 "
-                      "--json --database-url " +
-                      db);
+  auto r = RunCommand(ActorCommand(*server, "actor-demo", "demo").first);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = LastJsonObject(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
