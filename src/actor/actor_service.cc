@@ -610,16 +610,23 @@ void ActorService::Decide(const Trigger& trigger) {
   Selection sel;
   sel.size = config_.contract_size;
   std::string error;
+  std::string_view error_type;
+  bool model_hit = false;
   switch (trigger.manage_only ? SelectorKind::kDisabled : kind) {
     case SelectorKind::kRlModel: {
       std::shared_ptr<const ActorModel> model = this->model();
       if (model == nullptr) {
         error = "rl_model selected but no model is loaded";
+        error_type = "no_model";
         sel.action = sim::Action::kHold;
       } else {
         sel = SelectWithModel(model, observation_, config_.contract_size, scratch_);
         e.model_id = model->model_id;
-        if (!sel.ok) error = fmt::format("model {} produced a non-finite output", model->label);
+        model_hit = true;
+        if (!sel.ok) {
+          error = fmt::format("model {} produced a non-finite output", model->label);
+          error_type = "model_output";
+        }
       }
       break;
     }
@@ -660,6 +667,7 @@ void ActorService::Decide(const Trigger& trigger) {
     if (r.error) {
       e.outcome = DecisionOutcome::kError;
       e.detail = r.error->ToString();
+      error_type = core::StatusCodeName(r.error->code());
       risk_.RecordError(ticker);
     } else if (trade) {
       e.outcome = DecisionOutcome::kExecuted;
@@ -737,6 +745,20 @@ void ActorService::Decide(const Trigger& trigger) {
     e.decision = ++decisions_;
     if (trigger.manage_only) ++managed_only_;
     if (e.ops_sent > 0) ++exits_[static_cast<std::size_t>(e.exit_reason)];
+    if (model_hit) ++model_cache_hits_;
+    if (e.outcome == DecisionOutcome::kError) {
+      ++errors_by_type_[std::string(error_type.empty() ? "other" : error_type)];
+    }
+    last_decision_second_ = start.seconds();
+    if (e.action != sim::Action::kHold) {
+      auto& [second, count] =
+          action_seconds_[static_cast<std::size_t>(((last_decision_second_ % 60) + 60) % 60)];
+      if (second != last_decision_second_) {
+        second = last_decision_second_;
+        count = 0;
+      }
+      ++count;
+    }
     ++action_counts_[static_cast<std::size_t>(e.action)];
     switch (e.outcome) {
       case DecisionOutcome::kExecuted:
@@ -792,6 +814,11 @@ ActorMetrics ActorService::metrics() const {
     out.exits = exits_;
     out.exits[0] = 0;
     out.managed_only = managed_only_;
+    out.model_cache_hits = model_cache_hits_;
+    out.errors_by_type = errors_by_type_;
+    for (const auto& [second, count] : action_seconds_) {
+      if (count > 0 && second > last_decision_second_ - 60) out.actions_last_minute += count;
+    }
   }
   out.selector = std::string(SelectorKindName(selector_.load()));
   out.model_swaps = model_swaps_.load();

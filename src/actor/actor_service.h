@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -172,6 +173,13 @@ struct ActorMetrics {
   int64_t markets_left = 0;          // hot mode: markets that left it
   int64_t updates_while_paused = 0;  // ingested while paused (no trigger queued)
   int64_t control_tasks = 0;         // RunOnPipeline tasks run
+  /// DESIGN §7: actions (non-HOLD decisions) in the last 60 s of business time, decisions
+  /// served by the cached model (rl_model with a model loaded; loads are model_swaps), and
+  /// errors by type ("no_model", "model_output", or the order manager's status code name, e.g.
+  /// "failed_precondition" for insufficient_balance).
+  int64_t actions_last_minute = 0;
+  int64_t model_cache_hits = 0;
+  std::map<std::string, int64_t> errors_by_type;
   /// Position-health exits that sent orders (a place, amend or cancel; an exit order already
   /// resting unchanged is not counted again), by trading::ExitReason (kNone unused).
   std::array<int64_t, trading::kNumExitReasons> exits{};
@@ -346,6 +354,11 @@ class ActorService {
   int64_t decisions_ = 0, executed_ = 0, risk_rejected_ = 0, errors_ = 0, ops_sent_ = 0;
   int64_t managed_only_ = 0;
   std::array<int64_t, trading::kNumExitReasons> exits_{};
+  int64_t model_cache_hits_ = 0;
+  std::map<std::string, int64_t> errors_by_type_;
+  // Actions per business second over the last minute: a ring of (second, count).
+  std::array<std::pair<int64_t, int64_t>, 60> action_seconds_{};
+  int64_t last_decision_second_ = 0;
   std::array<risk::BreakerStatus, risk::kNumBreakers> breakers_{};  // after the last decision
   std::array<int64_t, sim::kNumActions> action_counts_{};
   std::vector<int64_t> obs_ns_, pred_ns_, decision_ns_, wait_ns_;

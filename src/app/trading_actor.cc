@@ -129,11 +129,11 @@ void TradingActor::SetDecisionObserver(DecisionObserver observer) {
   has_observer_.store(static_cast<bool>(observer_), std::memory_order_release);
 }
 
-void TradingActor::DrainOrderEvents(const actor::ActorEvent* event) {
+void TradingActor::DrainOrderEvents(const actor::ActorEvent* decision) {
   orders_->DrainEvents(&fills_, &order_events_);
-  if (event != nullptr && has_observer_.load(std::memory_order_acquire)) {
+  if (decision != nullptr && has_observer_.load(std::memory_order_acquire)) {
     std::lock_guard lock(observer_mu_);
-    if (observer_) observer_(*event, fills_, order_events_);
+    if (observer_) observer_(*decision, fills_, order_events_);
   }
   fill_events_ += static_cast<int64_t>(fills_.size());
   for (const trading::OrderEvent& event : order_events_) {
@@ -199,6 +199,9 @@ nlohmann::json TradingActorSummary::ToJson() const {
   const core::Money pnl = portfolio_value - initial_cash;
   return {
       {"risk_rejects", rejects},
+      {"errors_by_type", metrics.errors_by_type},
+      {"model_cache_hits", metrics.model_cache_hits},
+      {"actions_last_minute", metrics.actions_last_minute},
       {"exits", exits},
       {"managed_only_decisions", metrics.managed_only},
       {"breakers", breakers},

@@ -112,8 +112,8 @@ class TradingActor final : private actor::ActorEventSink {
  private:
   void OnDecision(const actor::ActorEvent& event) override;
   // Moves the order manager's fills and order events into the counters (owner thread), after
-  // showing them with `event` (when given) to the decision observer.
-  void DrainOrderEvents(const actor::ActorEvent* event = nullptr);
+  // showing them with `decision` (when given) to the decision observer.
+  void DrainOrderEvents(const actor::ActorEvent* decision = nullptr);
 
   TradingActorOptions options_;
   core::SimulatedClock market_clock_;

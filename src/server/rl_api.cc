@@ -177,6 +177,9 @@ json RlApi::MetricsJson() const {
         m.exits[static_cast<std::size_t>(r)];
   }
   return {
+      {"errors_by_type", m.errors_by_type},
+      {"model_cache_hits", m.model_cache_hits},
+      {"actions_last_minute", m.actions_last_minute},
       {"exits", exits},
       {"managed_only_decisions", m.managed_only},
       {"updates", m.updates_ingested},
@@ -236,6 +239,16 @@ std::string RlApi::PrometheusText() const {
          "Triggers refused because the queue was full.", m.trigger_overflows);
   metric("kalshiflow_actor_queue_depth", "gauge", "Markets waiting for a decision.", m.queue_depth);
   metric("kalshiflow_actor_model_swaps_total", "counter", "Models swapped in.", m.model_swaps);
+  metric("kalshiflow_actor_model_cache_hits_total", "counter",
+         "Decisions served by the cached model.", m.model_cache_hits);
+  metric("kalshiflow_actor_actions_last_minute", "gauge",
+         "Actions (non-HOLD decisions) in the last 60 s of business time.", m.actions_last_minute);
+  out +=
+      "# HELP kalshiflow_actor_errors_by_type_total Decisions that ended in an error, by type.\n"
+      "# TYPE kalshiflow_actor_errors_by_type_total counter\n";
+  for (const auto& [type, count] : m.errors_by_type) {
+    out += fmt::format("kalshiflow_actor_errors_by_type_total{{type=\"{}\"}} {}\n", type, count);
+  }
   metric("kalshiflow_actor_paused", "gauge", "1 while decisions are paused.", m.paused ? 1 : 0);
   metric("kalshiflow_actor_kill_switch", "gauge", "1 while the kill switch is engaged.",
          parts_.risk->kill_switch_engaged() ? 1 : 0);

@@ -318,6 +318,19 @@ TEST(ActorServiceTest, SelectorsSwitchAtRuntime) {
   EXPECT_GT(events[2].probability, 0.9f);
   EXPECT_EQ(events[2].outcome, DecisionOutcome::kExecuted);
   EXPECT_EQ(f.orders.position("KXA-26JAN01-T1"), core::Count::FromContracts(-10));
+  // DESIGN §7 metrics: the error by type, the cached model's decisions, actions in the last
+  // minute of business time (the BUY_NO; HOLDs do not count), which age out after 60 s.
+  ActorMetrics m = f.service->metrics();
+  EXPECT_EQ(m.errors_by_type, (std::map<std::string, int64_t>{{"no_model", 1}}));
+  EXPECT_EQ(m.model_cache_hits, 1);
+  EXPECT_EQ(m.actions_last_minute, 1);
+  f.clock.AdvanceNanos(61'000'000'000);
+  f.service->SetSelector(SelectorKind::kDisabled);
+  f.Update("KXA-26JAN01-T1", 4, CheapBook);
+  f.service->RunPending();
+  m = f.service->metrics();
+  EXPECT_EQ(m.actions_last_minute, 0);
+  EXPECT_EQ(m.model_cache_hits, 1);
 }
 
 TEST(ActorServiceTest, MarketSelectionFirstAndConfig) {

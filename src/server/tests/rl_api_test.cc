@@ -196,6 +196,8 @@ TEST_F(RlApiTest, StatusMetricsPositionsAndBooksFollowTheActor) {
   EXPECT_EQ(metrics["executed"], 1);
   EXPECT_EQ(metrics["actions"]["BUY_YES"], 1);
   EXPECT_EQ(metrics["latency"]["decision"]["count"], 1);
+  EXPECT_EQ(metrics["actions_last_minute"], 1);
+  EXPECT_TRUE(metrics["errors_by_type"].empty());
   EXPECT_EQ(Get("/rl/health")["status"], "ok");
 
   auto prom = client_->Get("/metrics");
