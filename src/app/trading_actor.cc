@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.h"
+#include "server/rl_api.h"
 
 namespace kalshiflow::app {
 namespace {
@@ -176,21 +177,7 @@ nlohmann::json TradingActorSummary::ToJson() const {
                               {"fees_paid", p.fees_paid.ToString()},
                               {"fills", p.fills}});
   }
-  nlohmann::json actions = nlohmann::json::object();
-  for (int a = 0; a < sim::kNumActions; ++a) {
-    actions[std::string(sim::ActionName(static_cast<sim::Action>(a)))] = metrics.actions[a];
-  }
-  nlohmann::json breakers = nlohmann::json::object();
-  for (int b = 0; b < risk::kNumBreakers; ++b) {
-    const risk::BreakerStatus& status = metrics.breakers[static_cast<std::size_t>(b)];
-    breakers[std::string(risk::BreakerName(static_cast<risk::Breaker>(b)))] = {
-        {"open", status.open}, {"trips", status.trips}};
-  }
-  nlohmann::json exits = nlohmann::json::object();
-  for (int r = 1; r < trading::kNumExitReasons; ++r) {
-    exits[std::string(trading::ExitReasonName(static_cast<trading::ExitReason>(r)))] =
-        metrics.exits[static_cast<std::size_t>(r)];
-  }
+  const nlohmann::json m = server::ActorMetricsJson(metrics);
   nlohmann::json rejects = nlohmann::json::object();
   for (int r = 0; r < risk::kNumRejectReasons; ++r) {
     rejects[std::string(risk::RejectReasonName(static_cast<risk::RejectReason>(r)))] =
@@ -199,18 +186,18 @@ nlohmann::json TradingActorSummary::ToJson() const {
   const core::Money pnl = portfolio_value - initial_cash;
   return {
       {"risk_rejects", rejects},
-      {"errors_by_type", metrics.errors_by_type},
-      {"model_cache_hits", metrics.model_cache_hits},
-      {"actions_last_minute", metrics.actions_last_minute},
-      {"exits", exits},
-      {"managed_only_decisions", metrics.managed_only},
-      {"breakers", breakers},
+      {"errors_by_type", m["errors_by_type"]},
+      {"model_cache_hits", m["model_cache_hits"]},
+      {"actions_last_minute", m["actions_last_minute"]},
+      {"exits", m["exits"]},
+      {"managed_only_decisions", m["managed_only_decisions"]},
+      {"breakers", m["breakers"]},
       {"mode", mode},
       {"selector", selector},
       {"model_id", model_id},
       {"updates", metrics.updates_ingested},
       {"decisions", metrics.decisions},
-      {"actions", actions},
+      {"actions", m["actions"]},
       {"orders_placed", orders.orders_placed},
       {"orders_amended", orders.orders_amended},
       {"orders_canceled", orders.orders_canceled},

@@ -10,6 +10,7 @@
 #include "kalshi/auth/base64.h"
 #include "kalshi/auth/signer.h"
 #include "kalshi/trading_messages.h"
+#include "net/url.h"
 
 namespace kalshiflow::exchange::internal {
 
@@ -92,32 +93,6 @@ RestResponse BadRequest(std::string_view details) {
 
 RestResponse MarketNotFound(std::string_view ticker) {
   return Error(404, "not_found", "market not found", ticker);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding ('+' is a space in query strings). Invalid escapes are kept literally.
-std::string PercentDecode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -333,7 +308,7 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
   std::vector<std::string> segments;
   if (!rest.empty() && rest != "/") {
     for (std::string_view seg : Split(rest.substr(1), '/')) {
-      segments.push_back(PercentDecode(seg, false));
+      segments.push_back(net::PercentDecode(seg, false));
     }
   }
   const Route* match = nullptr;
@@ -398,9 +373,10 @@ RestResponse RestApi::Handle(const RestRequest& request) const {
     for (std::string_view pair : Split(query, '&')) {
       if (pair.empty()) continue;
       auto eq = pair.find('=');
-      std::string key = PercentDecode(pair.substr(0, eq), true);
-      std::string value =
-          eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true);
+      std::string key = net::PercentDecode(pair.substr(0, eq), true);
+      std::string value = eq == std::string_view::npos
+                              ? std::string()
+                              : net::PercentDecode(pair.substr(eq + 1), true);
       params.emplace(std::move(key), std::move(value));
     }
   }

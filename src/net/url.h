@@ -32,4 +32,8 @@ core::Result<ParsedUrl> ParseUrl(std::string_view url, std::string_view tls_sche
 /// value (control characters, space, DEL).
 bool IsSafeRequestTarget(std::string_view text);
 
+/// Percent-decodes `in` (RFC 3986 %XX, either hex case); `plus_is_space` turns '+' into ' '
+/// (query strings, not paths). An invalid or truncated escape is kept literally.
+std::string PercentDecode(std::string_view in, bool plus_is_space);
+
 }  // namespace kalshiflow::net

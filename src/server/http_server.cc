@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "net/url.h"
 
 namespace kalshiflow::server {
 
@@ -65,29 +66,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
     const std::size_t end = j == std::string_view::npos ? path.size() : j;
     out.push_back(path.substr(i, end - i));
     i = end;
-  }
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-      i += 2;
-    } else if (in[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(in[i]);
-    }
   }
   return out;
 }
@@ -133,9 +111,10 @@ std::string HttpRequest::QueryParam(std::string_view name) const {
     const std::size_t j = std::min(q.find('&', i), q.size());
     const std::string_view pair = q.substr(i, j - i);
     const std::size_t eq = pair.find('=');
-    const std::string key = PercentDecode(pair.substr(0, eq));
+    const std::string key = net::PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
     if (key == name) {
-      return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+      return eq == std::string_view::npos ? std::string()
+                                          : net::PercentDecode(pair.substr(eq + 1), true);
     }
     i = j + 1;
   }
@@ -372,7 +351,7 @@ HttpResponse HttpServer::Impl::Dispatch(HttpRequest& req, std::string_view autho
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
       const std::string& p = route.segments[i];
       if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
-        args.push_back(PercentDecode(segments[i]));
+        args.push_back(net::PercentDecode(segments[i], /*plus_is_space=*/false));
       } else {
         match = p == segments[i];
       }
@@ -407,7 +386,8 @@ HttpResponse HttpServer::Impl::Dispatch(HttpRequest& req, std::string_view autho
 
 std::optional<HttpResponse> HttpServer::Impl::StaticFile(const HttpRequest& req) const {
   if (options.static_dir.empty()) return std::nullopt;
-  std::string rel = req.path == "/" ? std::string("index.html") : PercentDecode(req.path);
+  std::string rel = req.path == "/" ? std::string("index.html")
+                                    : net::PercentDecode(req.path, /*plus_is_space=*/false);
   while (!rel.empty() && rel.front() == '/') rel.erase(rel.begin());
   for (std::string_view seg : Segments(rel)) {
     if (seg == ".." || seg == ".") return std::nullopt;  // never leave the directory

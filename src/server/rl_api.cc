@@ -158,8 +158,7 @@ json RlApi::StatusJson() const {
   return out;
 }
 
-json RlApi::MetricsJson() const {
-  const actor::ActorMetrics m = parts_.actor->metrics();
+json ActorMetricsJson(const actor::ActorMetrics& m) {
   json actions = json::object();
   for (int a = 0; a < sim::kNumActions; ++a) {
     actions[std::string(sim::ActionName(static_cast<sim::Action>(a)))] =
@@ -208,9 +207,14 @@ json RlApi::MetricsJson() const {
         {"decision", LatencyJson(m.decision)},
         {"queue_wait", LatencyJson(m.queue_wait)}}},
       {"breakers", breakers},
-      {"cash", core::Money::FromUnits(last_cash_micros_.load()).ToString()},
-      {"portfolio_value", core::Money::FromUnits(last_value_micros_.load()).ToString()},
   };
+}
+
+json RlApi::MetricsJson() const {
+  json out = ActorMetricsJson(parts_.actor->metrics());
+  out["cash"] = core::Money::FromUnits(last_cash_micros_.load()).ToString();
+  out["portfolio_value"] = core::Money::FromUnits(last_value_micros_.load()).ToString();
+  return out;
 }
 
 std::string RlApi::PrometheusText() const {

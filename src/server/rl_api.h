@@ -65,6 +65,11 @@ struct RlApiOptions {
   std::chrono::milliseconds pipeline_timeout{2'000};
 };
 
+/// The actor's metrics as JSON (counts, `actions` / `exits` / `breakers` / `errors_by_type`
+/// by name, latencies in µs): the body of /rl/metrics without the account figures, and the
+/// metrics part of the actor command's summary. Any thread (a value in, a value out).
+nlohmann::json ActorMetricsJson(const actor::ActorMetrics& metrics);
+
 class RlApi {
  public:
   /// Registers the routes on `server` (before server.Start()). Crashes when a part is null.

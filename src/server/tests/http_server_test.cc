@@ -73,6 +73,11 @@ TEST(HttpServerTest, RoutesArgumentsAndErrors) {
   EXPECT_EQ(j["name"], "KXA-26JAN01-T1+");
   EXPECT_EQ(j["q"], "a b");
 
+  r = client->Get("/rl/echo/A+B?q=A+B");  // '+' is literal in a path, a space in a query
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(json::parse(r->body)["name"], "A+B");
+  EXPECT_EQ(json::parse(r->body)["q"], "A B");
+
   r = client->Get("/rl/nothing");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404);
@@ -87,7 +92,7 @@ TEST(HttpServerTest, RoutesArgumentsAndErrors) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(json::parse(r->body)["got"], "{\"a\":1}");
   const HttpServerStats stats = server->Stats();
-  EXPECT_EQ(stats.requests, 4u);
+  EXPECT_EQ(stats.requests, 5u);
   EXPECT_EQ(stats.not_found, 1u);
 }
 
