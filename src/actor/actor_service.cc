@@ -748,6 +748,7 @@ void ActorService::Decide(const Trigger& trigger) {
     if (model_hit) ++model_cache_hits_;
     if (e.outcome == DecisionOutcome::kError) {
       ++errors_by_type_[std::string(error_type.empty() ? "other" : error_type)];
+      last_error_ = fmt::format("{}: {}", ticker, e.detail);
     }
     last_decision_second_ = start.seconds();
     if (e.action != sim::Action::kHold) {
@@ -816,6 +817,7 @@ ActorMetrics ActorService::metrics() const {
     out.managed_only = managed_only_;
     out.model_cache_hits = model_cache_hits_;
     out.errors_by_type = errors_by_type_;
+    out.last_error = last_error_;
     for (const auto& [second, count] : action_seconds_) {
       if (count > 0 && second > last_decision_second_ - 60) out.actions_last_minute += count;
     }

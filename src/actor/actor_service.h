@@ -180,6 +180,9 @@ struct ActorMetrics {
   int64_t actions_last_minute = 0;
   int64_t model_cache_hits = 0;
   std::map<std::string, int64_t> errors_by_type;
+  /// The last decision that ended in an error: "<ticker>: <detail>" ("" before any), e.g.
+  /// "KXHIGHNY-25DEC08-B35.5: failed_precondition: insufficient_balance: insufficient balance".
+  std::string last_error;
   /// Position-health exits that sent orders (a place, amend or cancel; an exit order already
   /// resting unchanged is not counted again), by trading::ExitReason (kNone unused).
   std::array<int64_t, trading::kNumExitReasons> exits{};
@@ -356,6 +359,7 @@ class ActorService {
   std::array<int64_t, trading::kNumExitReasons> exits_{};
   int64_t model_cache_hits_ = 0;
   std::map<std::string, int64_t> errors_by_type_;
+  std::string last_error_;
   // Actions per business second over the last minute: a ring of (second, count).
   std::array<std::pair<int64_t, int64_t>, 60> action_seconds_{};
   int64_t last_decision_second_ = 0;

@@ -281,8 +281,25 @@ void RunDemo(const DemoArgs& args) {
                  static_cast<long long>(verify->stored_snapshots + verify->stored_deltas),
                  static_cast<long long>(verify->recording_updates));
   }
-  bool ok = collected.status == storage::SessionStatus::kClosed && verify->ok() && complete &&
-            c.rows_dropped == 0 && c.decode_errors == 0 && c.gaps == 0;
+  // Every reason the demo fails, named: the JSON's "failures" and the final error message.
+  std::vector<std::string> failures;
+  if (collected.status != storage::SessionStatus::kClosed) {
+    failures.push_back(fmt::format("collect: the session ended {} ({} {})",
+                                   storage::SessionStatusName(collected.status),
+                                   collected.stop_reason, collected.error));
+  }
+  if (!verify->ok()) {
+    failures.push_back(fmt::format("verify: {} book mismatches, {} of {} final books equal",
+                                   verify->mismatches, verify->final_books_equal, verify->markets));
+  }
+  if (!complete) failures.push_back("collect: stopped before the whole replay arrived");
+  if (c.rows_dropped != 0) {
+    failures.push_back(fmt::format("collect: {} rows dropped", c.rows_dropped));
+  }
+  if (c.decode_errors != 0) {
+    failures.push_back(fmt::format("collect: {} decode errors", c.decode_errors));
+  }
+  if (c.gaps != 0) failures.push_back(fmt::format("collect: {} sequence gaps", c.gaps));
   // 6. Training: PPO (SB3 defaults) on the session just recorded, by kalshiflow-train (the only
   //    binary that links LibTorch); 7. evaluation of the model beside the baselines.
   nlohmann::json trained, evaluated;
@@ -338,7 +355,7 @@ void RunDemo(const DemoArgs& args) {
   //    manager on the exchange's V2 order endpoints with the demo key's account (fills, orders
   //    and positions back on the private channels), then reconciled exactly against the
   //    exchange's account over REST.
-  auto run_actor = [&](bool demo_mode, nlohmann::json& actor_json) -> bool {
+  auto run_actor = [&](bool demo_mode, nlohmann::json& actor_json) {
     TradingActorOptions actor_options;
     actor_options.actor.market_mode = actor::MarketMode::kAll;
     actor_options.store = store->get();
@@ -443,10 +460,28 @@ void RunDemo(const DemoArgs& args) {
     actor_json["settled_markets"] = *settled;
     actor_json["updates_collected"] =
         actor_collected.collector.snapshots + actor_collected.collector.deltas;
-    bool run_ok = summary.metrics.errors == 0 && summary.events_dropped == 0 &&
-                  summary.events_persisted == summary.metrics.decisions &&
-                  actor_collected.status == storage::SessionStatus::kClosed &&
-                  actor_collected.collector.rows_dropped == 0;
+    // What makes this run fail, each named (the JSON's "failures", and the error message).
+    const std::string step = demo_mode ? "demo-mode actor" : "paper actor";
+    auto fail = [&](std::string why) { failures.push_back(step + ": " + std::move(why)); };
+    if (summary.metrics.errors != 0) {
+      fail(fmt::format("{} decisions ended in an error (last: {})", summary.metrics.errors,
+                       summary.metrics.last_error));
+    }
+    if (summary.events_dropped != 0) {
+      fail(fmt::format("{} actor events dropped", summary.events_dropped));
+    }
+    if (summary.events_persisted != summary.metrics.decisions) {
+      fail(fmt::format("{} actor events persisted for {} decisions", summary.events_persisted,
+                       summary.metrics.decisions));
+    }
+    if (actor_collected.status != storage::SessionStatus::kClosed) {
+      fail(fmt::format("its collection ended {} ({})",
+                       storage::SessionStatusName(actor_collected.status),
+                       actor_collected.stop_reason));
+    }
+    if (actor_collected.collector.rows_dropped != 0) {
+      fail(fmt::format("{} collected rows dropped", actor_collected.collector.rows_dropped));
+    }
     std::fprintf(out,
                  "     %lld updates -> %lld decisions (%lld coalesced triggers); %lld orders "
                  "placed, %lld fills, %lld risk rejections, %lld errors; %lld decisions "
@@ -503,23 +538,29 @@ void RunDemo(const DemoArgs& args) {
       for (const std::string& d : reconciled->differences) {
         std::fprintf(out, "       %s\n", d.c_str());
       }
-      run_ok = run_ok && reconciled->matched && k.position_mismatches == 0 && k.decode_errors == 0;
+      for (const std::string& d : reconciled->differences) fail("reconciliation: " + d);
+      if (k.position_mismatches != 0) {
+        fail(fmt::format("{} market_position messages disagreed with the booked position",
+                         k.position_mismatches));
+      }
+      if (k.decode_errors != 0) {
+        fail(fmt::format("{} private frames did not decode", k.decode_errors));
+      }
     }
-    return run_ok;
   };
   nlohmann::json actor_json;
   nlohmann::json demo_actor_json;
-  bool actor_ok = true;
   if (args.actor && verify->ok() && complete) {
-    actor_ok = run_actor(/*demo_mode=*/false, actor_json);
-    if (args.demo_mode) actor_ok = run_actor(/*demo_mode=*/true, demo_actor_json) && actor_ok;
+    run_actor(/*demo_mode=*/false, actor_json);  // each run adds its failures
+    if (args.demo_mode) run_actor(/*demo_mode=*/true, demo_actor_json);
   }
 
   total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (args.json) {
     nlohmann::json j = {
-        {"ok", ok && actor_ok},
+        {"ok", failures.empty()},
+        {"failures", failures},
         {"complete", complete},
         {"seconds", total_seconds},
         {"recording", recording_path},
@@ -561,14 +602,11 @@ void RunDemo(const DemoArgs& args) {
                  recording_path.c_str());
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
-  if (!actor_ok) {
-    throw CommandFailed(1,
-                        "demo: the actor reported errors, lost updates or did not reconcile with "
-                        "the exchange (see above)");
+  if (!failures.empty()) {
+    std::string message = "demo failed:";
+    for (const std::string& f : failures) message += "\n  " + f;
+    throw CommandFailed(1, message);
   }
-  if (!ok)
-    throw CommandFailed(
-        1, "demo: the pipeline lost, refused or mismatched data, or stopped early (see above)");
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ struct ExchangeArgs {
   std::string key_file;
   std::string write_cert;
   std::vector<std::string> api_keys;  // ID=PEMFILE
-  std::vector<std::string> faults;    // drop=N | skip=N | duplicate=N | malformed=N
+  std::vector<std::string>
+      faults;  // drop=N | skip=N | duplicate=N | malformed=N | private-delay=MS
   std::string start = "on-subscribe";
   int64_t ping_interval_ms = 10'000;
   std::string rate_tier;  // "" = no rate limits
@@ -124,9 +125,12 @@ exchange::ExchangeOptions BuildOptions(const ExchangeArgs& args) {
       options.faults.duplicate_every = n;
     } else if (kind == "malformed") {
       options.faults.malformed_every = n;
+    } else if (kind == "private-delay") {
+      options.faults.private_delay = std::chrono::milliseconds(n);
     } else {
-      throw CommandFailed(
-          2, fmt::format("exchange: unknown fault '{}' (drop, skip, duplicate, malformed)", kind));
+      throw CommandFailed(2, fmt::format("exchange: unknown fault '{}' (drop, skip, duplicate, "
+                                         "malformed, private-delay)",
+                                         kind));
     }
   }
   if (args.start == "immediately") {
@@ -156,6 +160,7 @@ nlohmann::json StatsJson(const exchange::ExchangeStats& s) {
           {"faults_skipped_seqs", s.faults_skipped_seqs},
           {"faults_duplicates", s.faults_duplicates},
           {"faults_malformed", s.faults_malformed},
+          {"faults_delayed_private", s.faults_delayed_private},
           {"slow_subscriber_disconnects", s.slow_subscriber_disconnects},
           {"replay_records_total", s.replay_records_total},
           {"replay_records_done", s.replay_records_done},
@@ -252,7 +257,8 @@ void AddExchangeCommand(CLI::App& app) {
                   "authenticated request gets 401)");
   cmd->add_option("--fault", args->faults,
                   "Inject a fault per connection: drop=N, skip=N, duplicate=N, malformed=N "
-                  "(every Nth orderbook frame; repeatable)");
+                  "(every Nth orderbook frame), private-delay=MS (hold every private-channel "
+                  "frame MS milliseconds); repeatable");
   cmd->add_option("--start", args->start, "When the replay starts: immediately | on-subscribe")
       ->capture_default_str();
   cmd->add_option("--ping-interval-ms", args->ping_interval_ms, "Heartbeat ping interval")

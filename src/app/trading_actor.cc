@@ -187,6 +187,7 @@ nlohmann::json TradingActorSummary::ToJson() const {
   return {
       {"risk_rejects", rejects},
       {"errors_by_type", m["errors_by_type"]},
+      {"last_error", m["last_error"]},
       {"model_cache_hits", m["model_cache_hits"]},
       {"actions_last_minute", m["actions_last_minute"]},
       {"exits", m["exits"]},

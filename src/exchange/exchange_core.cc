@@ -48,6 +48,7 @@ ExchangeStats AtomicStats::Snapshot() const {
   s.faults_skipped_seqs = faults_skipped_seqs.load();
   s.faults_duplicates = faults_duplicates.load();
   s.faults_malformed = faults_malformed.load();
+  s.faults_delayed_private = faults_delayed_private.load();
   s.slow_subscriber_disconnects = slow_subscriber_disconnects.load();
   s.rate_limited = rate_limited.load();
   s.replay_records_total = replay_records_total.load();
@@ -649,7 +650,13 @@ void ClientSession::OnPrivateEvent(
     if (!market.empty() && !sub.Covers(market)) continue;
     std::optional<int64_t> seq;
     if (sub.HasSeq()) seq = ++sub.last_seq;
-    out_.Send(encode(sub.sid, seq));
+    const std::chrono::milliseconds delay = core_.faults().private_delay;
+    if (delay.count() > 0) {
+      core_.stats().faults_delayed_private.fetch_add(1, std::memory_order_relaxed);
+      out_.SendDelayed(encode(sub.sid, seq), delay);
+    } else {
+      out_.Send(encode(sub.sid, seq));
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -47,6 +48,7 @@ struct AtomicStats {
   std::atomic<uint64_t> faults_skipped_seqs{0};
   std::atomic<uint64_t> faults_duplicates{0};
   std::atomic<uint64_t> faults_malformed{0};
+  std::atomic<uint64_t> faults_delayed_private{0};
   std::atomic<uint64_t> slow_subscriber_disconnects{0};
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> replay_records_total{0};
@@ -105,6 +107,9 @@ class Outbound {
   virtual ~Outbound() = default;
   /// Queues one text frame.
   virtual void Send(std::string frame) = 0;
+  /// Queues one text frame that is not written before `delay` has passed (frames behind it
+  /// wait too: the order is kept). FaultOptions::private_delay.
+  virtual void SendDelayed(std::string frame, std::chrono::milliseconds delay) = 0;
   /// Closes the TCP connection abruptly (no close frame) once the frames queued so far are
   /// written (fault injection).
   virtual void DropConnection() = 0;

@@ -178,11 +178,17 @@ class WsConnection final : public ConnectionBase,
  public:
   WsConnection(ServerState& s, Stream&& stream) : s_(s), ws_(std::move(stream)), wake_(s.ioc) {}
 
-  void Send(std::string frame) override {
+  void Send(std::string frame) override { Enqueue(std::move(frame), SteadyClock::time_point()); }
+
+  void SendDelayed(std::string frame, std::chrono::milliseconds delay) override {
+    Enqueue(std::move(frame), SteadyClock::now() + delay);
+  }
+
+  void Enqueue(std::string frame, SteadyClock::time_point not_before) {
     if (closed_ || close_requested_) return;
     queued_bytes_ += frame.size();
     ++queued_frames_;
-    queue_.push_back(Item{Item::kText, std::move(frame)});
+    queue_.push_back(Item{Item::kText, std::move(frame), not_before});
     if (s_.options.speed > 0 && queued_bytes_ > s_.options.max_queued_bytes) {
       // Too slow for a paced replay: drop what is queued and close with a close frame.
       close_requested_ = true;
@@ -198,7 +204,7 @@ class WsConnection final : public ConnectionBase,
 
   void DropConnection() override {
     if (closed_) return;
-    queue_.push_back(Item{Item::kDrop, {}});
+    queue_.push_back(Item{Item::kDrop, {}, SteadyClock::time_point()});
     wake_.cancel();
   }
 
@@ -249,6 +255,7 @@ class WsConnection final : public ConnectionBase,
   struct Item {
     enum Kind { kText, kDrop } kind;
     std::string data;
+    SteadyClock::time_point not_before;  // FaultOptions::private_delay; epoch = at once
   };
 
   // `self` keeps the connection alive while the writer runs.
@@ -270,8 +277,9 @@ class WsConnection final : public ConnectionBase,
         s_.stats.pings_sent.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      if (queue_.empty()) {
-        wake_.expires_at(next_ping);
+      if (queue_.empty() || queue_.front().not_before > SteadyClock::now()) {
+        wake_.expires_at(queue_.empty() ? next_ping
+                                        : std::min(next_ping, queue_.front().not_before));
         co_await wake_.async_wait(kUseTuple);
         continue;
       }

@@ -64,6 +64,11 @@ struct FaultOptions {
   int64_t skip_seq_every = 0;         // do not send every Nth frame, but consume its seq
   int64_t duplicate_every = 0;        // send every Nth frame twice (same seq)
   int64_t malformed_every = 0;        // send a malformed (truncated JSON) frame before every Nth
+  /// A lagging account feed: every private-channel frame (fill, user_orders, market_positions,
+  /// order_group_updates) is held this long before it is written, in order — the REST answer
+  /// to an order then beats its fill message by at least this much, as it can on Kalshi.
+  /// Counted in ExchangeStats::faults_delayed_private. 0 = off.
+  std::chrono::milliseconds private_delay{0};
 };
 
 struct ExchangeOptions {
@@ -120,6 +125,7 @@ struct ExchangeStats {
   uint64_t faults_skipped_seqs = 0;
   uint64_t faults_duplicates = 0;
   uint64_t faults_malformed = 0;
+  uint64_t faults_delayed_private = 0;       // private frames held by FaultOptions::private_delay
   uint64_t slow_subscriber_disconnects = 0;  // paced replay: queue over max_queued_bytes
   uint64_t rate_limited = 0;                 // 429s sent (rate_tier)
   uint64_t replay_records_total = 0;         // market-data records on the timeline

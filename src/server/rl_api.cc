@@ -177,6 +177,7 @@ json ActorMetricsJson(const actor::ActorMetrics& m) {
   }
   return {
       {"errors_by_type", m.errors_by_type},
+      {"last_error", m.last_error},
       {"model_cache_hits", m.model_cache_hits},
       {"actions_last_minute", m.actions_last_minute},
       {"exits", exits},

@@ -47,7 +47,8 @@ struct KalshiOrderManager::LiveOrder {
   std::string ticker;
   BookSide side = BookSide::kBid;
   Price yes_price;
-  Count filled;
+  Count filled;  // per the exchange: order responses, user_order messages (only grows)
+  Count booked;  // of those, the contracts booked from fill messages
   Count remaining;
   bool live = true;  // resting (or just created with a remainder)
   Timestamp placed;
@@ -160,6 +161,7 @@ core::Status KalshiOrderManager::LoadState() {
     order.side = o.book_side;
     order.yes_price = o.yes_price;
     order.filled = o.fill_count;
+    order.booked = o.fill_count;  // already in the balance and the positions
     order.remaining = o.remaining_count;
   }
   return core::Status::Ok();
@@ -205,6 +207,7 @@ void KalshiOrderManager::OnPrivateFrame(std::string_view frame) {
       counters_.contracts_filled += f.count;
       counters_.fees_paid += fee;
       LiveOrder& order = OrderLocked(std::string(f.order_id), ticker);
+      order.booked += f.count;
       fills_.push_back({ticker, order.id, f.book_side, f.yes_price, f.count, fee, f.is_taker,
                         Timestamp::FromMillis(f.ts_ms)});
       return;
@@ -215,7 +218,7 @@ void KalshiOrderManager::OnPrivateFrame(std::string_view frame) {
       LiveOrder& order = OrderLocked(std::string(u.order_id), u.market_ticker);
       if (u.book_side) order.side = *u.book_side;
       order.yes_price = u.yes_price;
-      order.filled = u.fill_count;
+      order.filled = std::max(order.filled, u.fill_count);
       order.remaining = u.remaining_count;
       const bool was_live = order.live;
       order.live = u.status == kalshi::OrderStatus::kResting;
@@ -329,6 +332,7 @@ std::optional<core::Status> KalshiOrderManager::SendOp(const std::string& ticker
         ++kalshi_counters_.finished_order_races;
         auto it = orders_.find(kalshi_id);
         if (it != orders_.end()) {
+          it->second.filled = std::max(it->second.filled, current->fill_count);
           it->second.live = false;
           it->second.remaining = Count();
         }
@@ -405,6 +409,7 @@ std::optional<core::Status> KalshiOrderManager::SendOp(const std::string& ticker
       auto it = orders_.find(kalshi_id);
       if (it != orders_.end()) {
         it->second.yes_price = op.price;
+        it->second.filled = std::max(it->second.filled, filled + response->fill_count);
         it->second.remaining = response->remaining_count;
         it->second.live = response->remaining_count.IsPositive();
       }
@@ -507,8 +512,13 @@ Money KalshiOrderManager::available_cash() const {
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, order] : orders_) {
-      if (!order.live) continue;
-      held += core::Notional(sim::LegPrice(order.side, order.yes_price), order.remaining);
+      const Price leg_price = sim::LegPrice(order.side, order.yes_price);
+      if (order.live) held += core::Notional(leg_price, order.remaining);
+      // Filled on the exchange (the order's response or a user_order message said so) but
+      // the fill message is not booked yet: the balance has already paid, at most the limit.
+      if (order.filled > order.booked) {
+        held += core::Notional(leg_price, order.filled - order.booked);
+      }
     }
   }
   return cash() - held;

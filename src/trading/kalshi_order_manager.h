@@ -129,7 +129,12 @@ class KalshiOrderManager final : public OrderManager {
                                 core::Count size, core::Timestamp decision_ts) override;
   void CancelAll(std::string_view market_ticker, core::Timestamp ts) override;
   core::Money cash() const override;
-  /// cash − what resting buy orders can still cost (remaining × leg price).
+  /// cash − what resting orders can still cost (remaining × leg price) − what fills the
+  /// exchange has reported in an order response or a user_order message but whose fill
+  /// message is not booked yet cost at most (contracts × leg limit price). Without the last
+  /// term a lagging fill channel makes the balance look larger than the exchange's, and the
+  /// next order is refused with insufficient_balance. Fees are not included (the risk
+  /// manager's cash reserve covers them).
   core::Money available_cash() const override;
   core::Money portfolio_value() const override;
   core::Count position(std::string_view market_ticker) const override;

@@ -20,6 +20,7 @@ namespace kalshiflow {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_cli::DemoFailures;
 using testing_cli::JsonOf;
 using testing_cli::RunCli;
 using testing_cli::RunCliStdout;
@@ -118,10 +119,11 @@ TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
 TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
   auto r =
       RunCliStdout("demo --json --duration 1200 --train-steps 4096 --out-dir " + dir_.string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << DemoFailures(r.output) << r.output;
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.output;
   EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_TRUE(j["failures"].empty()) << j["failures"].dump();
   EXPECT_EQ(j["collect"]["gaps"], 0);
   EXPECT_EQ(j["collect"]["drops"], 0);
   EXPECT_EQ(j["collect"]["decode_errors"], 0);
@@ -157,7 +159,7 @@ TEST_F(CliTest, DemoJsonIsOneObjectWithZeroGapsDropsAndMismatches) {
 // in paper mode, then in demo mode on the exchange's order endpoints.
 TEST_F(CliTest, DemoActorTradesTheLiveReplayInPaperAndDemoModes) {
   auto r = RunCliStdout("demo --json --duration 1200 --train-steps 0 --out-dir " + dir_.string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << DemoFailures(r.output) << r.output;
   auto j = nlohmann::json::parse(r.output, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.output;
   EXPECT_TRUE(j["ok"].get<bool>());

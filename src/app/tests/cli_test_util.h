@@ -56,6 +56,16 @@ inline nlohmann::json JsonOf(const std::string& output) {
   return nlohmann::json::parse(output.substr(begin, end - begin + 1), nullptr, false);
 }
 
+// A failed demo's named reasons (its JSON's "failures"), for an assertion message that leads
+// with them (the whole output is long).
+inline std::string DemoFailures(const std::string& output) {
+  const nlohmann::json j = JsonOf(output);
+  if (!j.is_object() || !j.contains("failures")) return "(no failures list in the output)\n";
+  std::string out = "failures:\n";
+  for (const auto& f : j["failures"]) out += "  " + f.get<std::string>() + "\n";
+  return out;
+}
+
 // A fresh, empty directory for the running test: <tmp>/<prefix><test name>_<pid> (unique per
 // test and process, so parallel CTest runs never share one). The caller removes it.
 inline std::filesystem::path FreshTestDir(const std::string& prefix) {

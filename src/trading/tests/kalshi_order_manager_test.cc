@@ -80,6 +80,7 @@ class KalshiOrderManagerTest : public ::testing::Test {
     options.recordings = {WriteRecording(dir_)};
     options.speed = 0;
     options.start = exchange::ReplayStart::kImmediately;
+    options.faults.private_delay = private_delay_;
     auto server = exchange::ExchangeServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.error().ToString();
     server_ = std::move(server).value();
@@ -120,6 +121,7 @@ class KalshiOrderManagerTest : public ::testing::Test {
     return *manager_;
   }
 
+  std::chrono::milliseconds private_delay_{0};  // the exchange's private-feed lag (fault)
   std::filesystem::path dir_;
   std::shared_ptr<const kalshi::auth::Signer> signer_;
   std::unique_ptr<exchange::ExchangeServer> server_;
@@ -175,6 +177,36 @@ TEST_F(KalshiOrderManagerTest, AggressiveBuyFillsOverRestAndTheFillChannelBooksI
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->matched) << (after->differences.empty() ? "" : after->differences[0]);
   EXPECT_EQ(m.counters().orders_canceled, 1);
+}
+
+// The fill channel lags the REST answer (the exchange holds private frames 1.5 s): the
+// create response already says 3 contracts filled, the fill message has not come. The cash
+// booked is still $100, but what can be spent is not: the filled contracts are held at their
+// limit price (3 x 0.45) until their fill is booked — else the next order would be sized on
+// money the exchange has already taken and refused with insufficient_balance.
+class KalshiOrderManagerLaggingFeedTest : public KalshiOrderManagerTest {
+ protected:
+  KalshiOrderManagerLaggingFeedTest() { private_delay_ = std::chrono::milliseconds(1500); }
+};
+
+TEST_F(KalshiOrderManagerLaggingFeedTest, FilledButUnbookedContractsAreNotSpendableCash) {
+  KalshiOrderManager& m = Manager();
+  ASSERT_FALSE(m.ExecuteAction(kTicker, sim::Action::kBuyYes, book_,
+                               sim::PriceStrategy::kAggressive, C("3"), {})
+                   .error.has_value());
+  EXPECT_EQ(m.cash(), M("100"));  // the fill message is still held by the exchange
+  EXPECT_EQ(m.counters().fills, 0);
+  EXPECT_FALSE(m.working_order(kTicker).has_value());  // nothing rests: all 3 filled
+  EXPECT_EQ(m.available_cash(), M("98.65"));           // 100 − 3 x 0.45
+  ASSERT_TRUE(m.WaitForFills(std::chrono::seconds(10)));
+  // Booked: 3 x 0.45 + fee 0.07 x 3 x 0.45 x 0.55 = 0.051975 → 0.06 (above): 98.59; nothing
+  // is held any more.
+  EXPECT_EQ(m.cash(), M("98.59"));
+  EXPECT_EQ(m.available_cash(), M("98.59"));
+  EXPECT_GT(server_->Stats().faults_delayed_private, 0u);
+  auto report = m.Reconcile();
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_TRUE(report->matched) << (report->differences.empty() ? "" : report->differences[0]);
 }
 
 TEST_F(KalshiOrderManagerTest, SellingBackClosesThePairAndSyncFindsNoDrift) {
