@@ -646,7 +646,10 @@ void ActorService::Decide(const Trigger& trigger) {
   sim::PriceStrategy strategy = config_.price_strategy;
   e.exit_reason = trading::ExitReason::kNone;
   const core::Count position = orders_.position(ticker);
-  if (error.empty() && !position.IsZero()) {
+  // Fills the venue reported but whose fill messages are not booked yet: the risk checks
+  // count them (the venue's position), the health rules wait for them (their cost is unknown).
+  const core::Count unbooked = orders_.unbooked_position(ticker);
+  if (error.empty() && !position.IsZero() && unbooked.IsZero()) {
     e.exit_reason = ExitFor(ticker, position, book, start);
     if (e.exit_reason != trading::ExitReason::kNone) {
       const core::Count held = position.IsNegative() ? -position : position;
@@ -694,9 +697,9 @@ void ActorService::Decide(const Trigger& trigger) {
     const std::optional<core::Price> price =
         side ? sim::StrategyPrice(book, *side, strategy) : std::nullopt;
     // Only contracts that open a position spend cash: selling what is held releases it.
-    const core::Count opening = OpeningContracts(position, intent.position_change);
+    const core::Count opening = OpeningContracts(position + unbooked, intent.position_change);
     intent.cost = price ? core::Notional(sim::LegPrice(*side, *price), opening) : core::Money();
-    intent.current_position = position;
+    intent.current_position = position + unbooked;
     intent.available_cash = orders_.available_cash();
     const risk::RiskDecision d = risk_.Check(intent);
     if (!d.allowed()) {

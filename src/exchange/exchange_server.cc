@@ -32,6 +32,7 @@
 #include "exchange/rest_api.h"
 #include "exchange/timeline.h"
 #include "exchange/trading_api.h"
+#include "net/socket_registry.h"
 #include "net/tls.h"
 
 namespace kalshiflow::exchange {
@@ -103,9 +104,8 @@ struct ServerState {
   bool replay_started = false;
   bool records_done = false;
   asio::steady_timer replay_timer{ioc};
-  std::set<ConnectionBase*> connections;                   // upgraded WebSocket connections
-  std::map<uint64_t, std::function<void()>> live_sockets;  // every socket (Stop aborts them)
-  uint64_t next_live_id = 1;
+  std::set<ConnectionBase*> connections;  // upgraded WebSocket connections
+  net::SocketRegistry sockets;            // every socket (Stop aborts them)
 
   // ---- cross-thread ----
   std::mutex mu;
@@ -142,33 +142,6 @@ struct ServerState {
 struct ExchangeServer::Impl : ServerState {};
 
 namespace {
-
-/// Registers an abort function for Stop() while alive.
-class LiveSocket {
- public:
-  LiveSocket(ServerState& s, std::function<void()> abort) : s_(&s), id_(s.next_live_id++) {
-    s.live_sockets.emplace(id_, std::move(abort));
-  }
-  ~LiveSocket() { Release(); }
-  LiveSocket(const LiveSocket&) = delete;
-  LiveSocket& operator=(const LiveSocket&) = delete;
-  void Release() {
-    if (s_ != nullptr) s_->live_sockets.erase(id_);
-    s_ = nullptr;
-  }
-
- private:
-  ServerState* s_;
-  uint64_t id_;
-};
-
-template <class Stream>
-void CloseLowest(Stream& stream) {
-  beast::error_code ec;
-  auto& socket = beast::get_lowest_layer(stream).socket();
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  socket.close(ec);
-}
 
 /// One upgraded WebSocket connection: a reader (commands) and a writer (outbound queue,
 /// pings, faults, slow-subscriber close).
@@ -211,7 +184,7 @@ class WsConnection final : public ConnectionBase,
   void Abort() override {
     closed_ = true;
     wake_.cancel();
-    CloseLowest(ws_);
+    net::CloseLowestLayer(ws_);
   }
 
   asio::awaitable<void> Run(http::request<http::string_body> request) {
@@ -224,7 +197,7 @@ class WsConnection final : public ConnectionBase,
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
     ws_.read_message_max(kMaxCommandBytes);
-    LiveSocket live(s_, [this] { Abort(); });
+    net::SocketRegistry::Entry live(s_.sockets, [this] { Abort(); });
     auto [accept_ec] = co_await ws_.async_accept(request, kUseTuple);
     if (accept_ec || s_.stopping) co_return;
     session_ = s_.core->AddSession(*this, std::string(request[kalshi::auth::kAccessKeyHeader]));
@@ -267,7 +240,7 @@ class WsConnection final : public ConnectionBase,
             websocket::close_reason(websocket::close_code::policy_error, "subscriber too slow"),
             kUseTuple);
         closed_ = true;
-        CloseLowest(ws_);
+        net::CloseLowestLayer(ws_);
         break;
       }
       if (SteadyClock::now() >= next_ping) {
@@ -288,7 +261,7 @@ class WsConnection final : public ConnectionBase,
       if (item.kind == Item::kDrop) {
         // Fault: abrupt TCP close (no close frame, no TLS close_notify).
         closed_ = true;
-        CloseLowest(ws_);
+        net::CloseLowestLayer(ws_);
         break;
       }
       ws_.text(true);
@@ -306,7 +279,7 @@ class WsConnection final : public ConnectionBase,
     queue_.clear();
     queued_bytes_ = 0;
     queued_frames_ = 0;
-    CloseLowest(ws_);
+    net::CloseLowestLayer(ws_);
     s_.CheckReplayFinished();
   }
 
@@ -335,7 +308,7 @@ http::response<http::string_body> MakeResponse(const http::request<Body>& req, i
 template <class Stream>
 asio::awaitable<void> ServeHttp(ServerState& s, Stream stream) {
   beast::flat_buffer buffer;
-  LiveSocket live(s, [&stream] { CloseLowest(stream); });
+  net::SocketRegistry::Entry live(s.sockets, [&stream] { net::CloseLowestLayer(stream); });
   while (!s.stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxRequestBodyBytes);
@@ -393,17 +366,17 @@ asio::awaitable<void> ServeHttp(ServerState& s, Stream stream) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kUseTuple);
   }
-  CloseLowest(stream);
+  net::CloseLowestLayer(stream);
 }
 
 asio::awaitable<void> ServeTls(ServerState& s, tcp::socket socket) {
   TlsStream stream(std::move(socket), *s.ssl_ctx);
   {
-    LiveSocket live(s, [&stream] { CloseLowest(stream); });
+    net::SocketRegistry::Entry live(s.sockets, [&stream] { net::CloseLowestLayer(stream); });
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
     if (ec || s.stopping) {
-      CloseLowest(stream);
+      net::CloseLowestLayer(stream);
       co_return;
     }
   }
@@ -488,8 +461,7 @@ void ServerState::Shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   replay_timer.cancel();
-  auto aborts = live_sockets;  // aborting never erases synchronously, but be safe
-  for (auto& [id, abort] : aborts) abort();
+  sockets.AbortAll();
   for (ConnectionBase* c : std::set<ConnectionBase*>(connections)) c->Abort();
 }
 

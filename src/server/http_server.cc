@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "net/socket_registry.h"
 #include "net/url.h"
 
 namespace kalshiflow::server {
@@ -159,8 +160,7 @@ struct HttpServer::Impl {
   // I/O thread only.
   bool stopping = false;
   std::set<WsClient*> clients;
-  std::map<uint64_t, std::function<void()>> live_sockets;
-  uint64_t next_live_id = 1;
+  net::SocketRegistry sockets;  // every socket (Stop aborts them)
 
   bool Authorized(std::string_view authorization) const {
     if (options.bearer_token.empty()) return true;
@@ -178,36 +178,7 @@ struct HttpServer::Impl {
   void Shutdown();
 };
 
-namespace {
-
-/// Registers an abort function for Stop() while alive.
-class LiveSocket {
- public:
-  LiveSocket(HttpServer::Impl& s, std::function<void()> abort) : s_(&s), id_(s.next_live_id++) {
-    s.live_sockets.emplace(id_, std::move(abort));
-  }
-  ~LiveSocket() { Release(); }
-  LiveSocket(const LiveSocket&) = delete;
-  LiveSocket& operator=(const LiveSocket&) = delete;
-  void Release() {
-    if (s_ != nullptr) s_->live_sockets.erase(id_);
-    s_ = nullptr;
-  }
-
- private:
-  HttpServer::Impl* s_;
-  uint64_t id_;
-};
-
-template <class Stream>
-void CloseLowest(Stream& stream) {
-  beast::error_code ec;
-  auto& socket = beast::get_lowest_layer(stream).socket();
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  socket.close(ec);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 /// One /rl/ws client: a reader (subscribe commands) and a writer (its bounded queue).
 class WsClient final : public std::enable_shared_from_this<WsClient> {
@@ -232,7 +203,7 @@ class WsClient final : public std::enable_shared_from_this<WsClient> {
   void Abort() {
     closed_ = true;
     wake_.cancel();
-    CloseLowest(ws_);
+    net::CloseLowestLayer(ws_);
   }
 
   asio::awaitable<void> Run(http::request<http::string_body> request) {
@@ -246,7 +217,7 @@ class WsClient final : public std::enable_shared_from_this<WsClient> {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
     ws_.read_message_max(kMaxWsCommandBytes);
-    LiveSocket live(s_, [this] { Abort(); });
+    net::SocketRegistry::Entry live(s_.sockets, [this] { Abort(); });
     auto [accept_ec] = co_await ws_.async_accept(request, kUseTuple);
     if (accept_ec || s_.stopping) co_return;
     s_.clients.insert(this);
@@ -329,7 +300,7 @@ class WsClient final : public std::enable_shared_from_this<WsClient> {
     }
     closed_ = true;
     queue_.clear();
-    CloseLowest(ws_);
+    net::CloseLowestLayer(ws_);
   }
 
   HttpServer::Impl& s_;
@@ -422,7 +393,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
 asio::awaitable<void> HttpServer::Impl::ServeHttp(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  LiveSocket live(*this, [&stream] { CloseLowest(stream); });
+  net::SocketRegistry::Entry live(sockets, [&stream] { net::CloseLowestLayer(stream); });
   while (!stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_request_body_bytes);
@@ -468,15 +439,14 @@ asio::awaitable<void> HttpServer::Impl::ServeHttp(tcp::socket socket) {
     auto [wec, wn] = co_await http::async_write(stream, res, kUseTuple);
     if (wec || !keep_alive) break;
   }
-  CloseLowest(stream);
+  net::CloseLowestLayer(stream);
 }
 
 void HttpServer::Impl::Shutdown() {
   stopping = true;
   beast::error_code ec;
   acceptor.close(ec);
-  auto aborts = live_sockets;
-  for (auto& [id, abort] : aborts) abort();
+  sockets.AbortAll();
   for (WsClient* c : std::set<WsClient*>(clients)) c->Abort();
 }
 

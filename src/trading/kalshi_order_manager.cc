@@ -544,6 +544,17 @@ Count KalshiOrderManager::position(std::string_view market_ticker) const {
   return it == markets_.end() ? Count() : it->second.portfolio.position();
 }
 
+Count KalshiOrderManager::unbooked_position(std::string_view market_ticker) const {
+  std::lock_guard lock(mu_);
+  Count unbooked;
+  for (const auto& [id, order] : orders_) {
+    if (order.ticker != market_ticker || order.filled <= order.booked) continue;
+    const Count contracts = order.filled - order.booked;
+    unbooked += order.side == BookSide::kBid ? contracts : -contracts;
+  }
+  return unbooked;
+}
+
 Money KalshiOrderManager::cost_basis(std::string_view market_ticker) const {
   std::lock_guard lock(mu_);
   auto it = markets_.find(market_ticker);

@@ -138,6 +138,8 @@ class KalshiOrderManager final : public OrderManager {
   core::Money available_cash() const override;
   core::Money portfolio_value() const override;
   core::Count position(std::string_view market_ticker) const override;
+  /// Σ (filled − booked) over the market's orders, + for bids (YES bought) and − for asks.
+  core::Count unbooked_position(std::string_view market_ticker) const override;
   core::Money cost_basis(std::string_view market_ticker) const override;
   std::vector<MarketPosition> positions() const override;
   void ForEachOpenPosition(

@@ -113,8 +113,12 @@ class OrderManager {
   /// Cash + every position marked at executable prices (long YES at the YES bid, NO at the
   /// NO bid; DESIGN §5).
   virtual core::Money portfolio_value() const = 0;
-  /// Net position in the market (0 for a market never traded).
+  /// Net position in the market (0 for a market never traded), as booked from fills.
   virtual core::Count position(std::string_view market_ticker) const = 0;
+  /// Contracts the venue reports filled in the market whose fills are not booked yet (+ YES /
+  /// − NO): position() + this is the venue's position now. Always 0 in paper mode (fills are
+  /// booked as they happen); see KalshiOrderManager ("fills in flight").
+  virtual core::Count unbooked_position(std::string_view /*market_ticker*/) const { return {}; }
   /// Cost basis of the market's open position (0 when flat).
   virtual core::Money cost_basis(std::string_view market_ticker) const = 0;
   /// Every market with a position or any fill so far, sorted by ticker.

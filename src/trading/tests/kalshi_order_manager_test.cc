@@ -198,11 +198,15 @@ TEST_F(KalshiOrderManagerLaggingFeedTest, FilledButUnbookedContractsAreNotSpenda
   EXPECT_EQ(m.counters().fills, 0);
   EXPECT_FALSE(m.working_order(kTicker).has_value());  // nothing rests: all 3 filled
   EXPECT_EQ(m.available_cash(), M("98.65"));           // 100 − 3 x 0.45
+  EXPECT_EQ(m.position(kTicker), C("0"));              // booked
+  EXPECT_EQ(m.unbooked_position(kTicker), C("3"));     // the exchange's position is 3
   ASSERT_TRUE(m.WaitForFills(std::chrono::seconds(10)));
   // Booked: 3 x 0.45 + fee 0.07 x 3 x 0.45 x 0.55 = 0.051975 → 0.06 (above): 98.59; nothing
   // is held any more.
   EXPECT_EQ(m.cash(), M("98.59"));
   EXPECT_EQ(m.available_cash(), M("98.59"));
+  EXPECT_EQ(m.position(kTicker), C("3"));
+  EXPECT_EQ(m.unbooked_position(kTicker), C("0"));
   EXPECT_GT(server_->Stats().faults_delayed_private, 0u);
   auto report = m.Reconcile();
   ASSERT_TRUE(report.ok()) << report.error().ToString();
