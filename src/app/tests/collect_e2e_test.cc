@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -121,18 +123,55 @@ class CollectE2eTest : public ::testing::Test {
   // certificate, written as <name>.pem), discovering its markets, into <name>.db; returns the
   // command line and the database URL.
   std::pair<std::string, std::string> ActorCommand(const exchange::ExchangeServer& server,
-                                                   const std::string& name,
-                                                   const std::string& mode,
+                                                   const std::string& name, const std::string& mode,
                                                    const std::string& extra = {}) {
     const std::string cert = (*dir_ / (name + ".pem")).string();
     std::ofstream(cert) << server.certificate_pem();
     const std::string db = "sqlite://" + (*dir_ / (name + ".db")).string();
-    return {std::string(KF_CLI_PATH) + " actor --mode " + mode + " --selector hardcoded " +
-                extra + " --ws-url " + server.ws_url() + " --rest-url " + server.rest_url() +
+    return {std::string(KF_CLI_PATH) + " actor --mode " + mode + " --selector hardcoded " + extra +
+                " --ws-url " + server.ws_url() + " --rest-url " + server.rest_url() +
                 " --ca-file " + cert + " --api-key-id test-key --private-key " + *key_path_ +
                 " --market-mode discovery --market-limit 100 --idle-exit 1 --duration 300" +
                 " --json --database-url " + db,
             db};
+  }
+
+  // A `kalshiflow actor` process (paper, hardcoded, the test's markets by config, idle exit
+  // after 5 s) trading `server`'s paced replay with its API on an ephemeral port; `extra`
+  // flags are appended. The port is known once the API listens (0 if it never did); Join()
+  // waits for the process to exit.
+  struct ActorWithApi {
+    std::thread thread;
+    RunResult run;
+    int port = 0;
+    void Join() {
+      if (thread.joinable()) thread.join();
+    }
+    ~ActorWithApi() { Join(); }
+  };
+  std::unique_ptr<ActorWithApi> StartActorWithApi(const exchange::ExchangeServer& server,
+                                                  const std::string& name,
+                                                  const std::string& extra = {}) {
+    const std::string cert = (*dir_ / (name + ".pem")).string();
+    std::ofstream(cert) << server.certificate_pem();
+    const std::string db = "sqlite://" + (*dir_ / (name + ".db")).string();
+    const std::string port_file = (*dir_ / (name + ".port")).string();
+    std::string tickers;
+    for (const auto& t : *tickers_) tickers += (tickers.empty() ? "" : ",") + t;
+    const std::string command =
+        std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded --ws-url " +
+        server.ws_url() + " --ca-file " + cert + " --api-key-id test-key --private-key " +
+        *key_path_ + " --market-mode config --tickers " + tickers +
+        " --idle-exit 5 --duration 300 --json --api-port 0 --api-port-file " + port_file +
+        " --database-url " + db + " " + extra;
+    auto actor = std::make_unique<ActorWithApi>();
+    ActorWithApi* a = actor.get();
+    a->thread = std::thread([a, command] { a->run = RunCommand(command); });
+    for (int i = 0; i < 600 && a->port == 0; ++i) {
+      std::ifstream in(port_file);
+      if (!(in >> a->port)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return actor;
   }
 
   struct LiveRun {
@@ -416,8 +455,8 @@ TEST_F(CollectE2eTest, ActorCliTradesInPaperModeAndPersistsEveryDecision) {
 TEST_F(CollectE2eTest, ActorCliClosesPositionsAsTheirMarketsNearTheirCloseTime) {
   auto server = StartExchange();
   ASSERT_NE(server, nullptr);
-  auto r = RunCommand(
-      ActorCommand(*server, "actor-close", "paper", "--closing-soon-s 300000").first);
+  auto r =
+      RunCommand(ActorCommand(*server, "actor-close", "paper", "--closing-soon-s 300000").first);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = LastJsonObject(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
@@ -461,30 +500,10 @@ TEST_F(CollectE2eTest, ActorCliTradesInDemoModeOnTheExchangeAndReconciles) {
 TEST_F(CollectE2eTest, ActorCliServesTheControlApiWhileTrading) {
   auto server = StartExchange({}, /*speed=*/8000);
   ASSERT_NE(server, nullptr);
-  const std::string cert = (*dir_ / "cert-actor-api.pem").string();
-  std::ofstream(cert) << server->certificate_pem();
-  const std::string db = "sqlite://" + (*dir_ / "actor-api.db").string();
-  const std::string port_file = (*dir_ / "api.port").string();
-  std::string tickers;
-  for (const auto& t : *tickers_) tickers += (tickers.empty() ? "" : ",") + t;
-  RunResult run;
-  std::thread cli([&] {
-    run = RunCommand(std::string(KF_CLI_PATH) + " actor --mode paper --selector hardcoded" +
-                     " --throttle-ms 0 --ws-url " + server->ws_url() + " --ca-file " + cert +
-                     " --api-key-id test-key --private-key " + *key_path_ +
-                     " --market-mode config --tickers " + tickers +
-                     " --idle-exit 3 --duration 300 --json --api-port 0 --api-port-file " +
-                     port_file + " --database-url " + db);
-  });
-  // The port, once the API listens.
-  int port = 0;
-  for (int i = 0; i < 600 && port == 0; ++i) {
-    std::ifstream in(port_file);
-    if (!(in >> port)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_GT(port, 0) << "the actor never wrote its API port";
+  auto actor = StartActorWithApi(*server, "actor-api", "--throttle-ms 0");
+  ASSERT_GT(actor->port, 0) << "the actor never wrote its API port";
   net::HttpsClientOptions o;
-  o.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.base_url = "http://127.0.0.1:" + std::to_string(actor->port);
   o.retry.max_attempts = 1;
   auto client = std::move(net::HttpsClient::Create(o)).value();
   auto get = [&](const std::string& path) {
@@ -526,15 +545,62 @@ TEST_F(CollectE2eTest, ActorCliServesTheControlApiWhileTrading) {
   // The selector, without a restart.
   EXPECT_EQ(post("/rl/actor/switch-model", R"({"selector":"disabled"})").status, 200);
   EXPECT_EQ(get("/rl/status")["selector"], "disabled");
-  cli.join();
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  auto j = LastJsonObject(run.output);
-  ASSERT_TRUE(j.is_object()) << run.output;
+  actor->Join();
+  ASSERT_EQ(actor->run.exit_code, 0) << actor->run.output;
+  auto j = LastJsonObject(actor->run.output);
+  ASSERT_TRUE(j.is_object()) << actor->run.output;
   const auto& a = j["actor"];
   EXPECT_EQ(a["selector"], "disabled");
   EXPECT_GT(a["risk_rejected"].get<int64_t>(), 0);
   EXPECT_EQ(a["errors"], 0);
   EXPECT_EQ(a["events_persisted"], a["decisions"]);
+}
+
+// The browser dashboard (DESIGN §9) in Debian's Chromium, driven by playwright-core
+// (web/tests/dashboard_test.mjs): served by a real `kalshiflow actor` trading a paced replay,
+// it shows the live decisions, the P&L chart, positions, markets and a book, and its buttons
+// pause / resume the actor, engage / release the kill switch and switch the selector — each
+// checked in the page and against the API.
+TEST_F(CollectE2eTest, ActorCliServesTheDashboardInChromium) {
+  auto server = StartExchange({}, /*speed=*/4000);
+  ASSERT_NE(server, nullptr);
+  auto actor =
+      StartActorWithApi(*server, "dashboard", std::string("--api-static-dir ") + KF_WEB_DIR);
+  ASSERT_GT(actor->port, 0) << "the actor never wrote its API port";
+  const std::string screenshot = (*dir_ / "dashboard.png").string();
+  const RunResult browser =
+      RunCommand(std::string("node ") + KF_WEB_DIR + "/tests/dashboard_test.mjs http://127.0.0.1:" +
+                 std::to_string(actor->port) + "/ " + screenshot);
+  actor->Join();
+  const nlohmann::json seen = LastJsonObject(browser.output);
+  ASSERT_TRUE(seen.is_object()) << browser.output;
+  ASSERT_EQ(browser.exit_code, 0) << seen.dump(2) << "\n" << browser.output;
+  EXPECT_EQ(seen["mode"], "paper");
+  EXPECT_GT(seen["decisions"].get<int64_t>(), 0);
+  EXPECT_GT(seen["decision_rows"].get<int64_t>(), 0);
+  EXPECT_EQ(seen["market_rows"].get<size_t>(), tickers_->size());
+  EXPECT_GT(seen["position_rows"].get<int64_t>(), 0);
+  EXPECT_GT(seen["book_rows"].get<int64_t>(), 0);
+  EXPECT_GE(seen["pnl_points"].get<int64_t>(), 2);
+  EXPECT_EQ(seen["chart_canvas"].get<int64_t>(), 1);
+  EXPECT_NE(std::find(tickers_->begin(), tickers_->end(), seen["book_ticker"].get<std::string>()),
+            tickers_->end())
+      << seen["book_ticker"];
+  EXPECT_TRUE(seen["paused_api"].get<bool>());
+  EXPECT_TRUE(seen["resumed_api"].get<bool>());
+  EXPECT_TRUE(seen["kill_api"].get<bool>());
+  EXPECT_TRUE(seen["released_api"].get<bool>());
+  EXPECT_EQ(seen["selector_api"], "disabled");
+  EXPECT_TRUE(seen["console_errors"].empty()) << seen["console_errors"].dump();
+  EXPECT_GT(std::filesystem::file_size(screenshot), 10'000u);
+  if (const char* keep = std::getenv("KF_DASHBOARD_SCREENSHOT")) {  // to look at it
+    std::filesystem::copy_file(screenshot, keep, std::filesystem::copy_options::overwrite_existing);
+  }
+  ASSERT_EQ(actor->run.exit_code, 0) << actor->run.output;
+  const auto j = LastJsonObject(actor->run.output);
+  ASSERT_TRUE(j.is_object()) << actor->run.output;
+  EXPECT_EQ(j["actor"]["selector"], "disabled");
+  EXPECT_EQ(j["actor"]["errors"], 0);
 }
 
 // Production trading stays behind explicit confirmation (DESIGN §8), checked before anything

@@ -1,0 +1,106 @@
+// Drives the dashboard in Debian's Chromium (playwright-core, no downloaded browser) against a
+// running actor's API server and checks that it shows the live state and that its controls
+// act on the actor:
+//   node web/tests/dashboard_test.mjs <base-url> [screenshot.png]
+// Prints one JSON object (what was seen); exits 1 naming the first check that failed.
+// Run by the C++ end-to-end test CollectE2eTest.ActorCliServesTheDashboardInChromium.
+import { chromium } from 'playwright-core';
+
+const [base, screenshot] = process.argv.slice(2);
+if (!base) {
+  console.error('usage: dashboard_test.mjs <base-url> [screenshot.png]');
+  process.exit(2);
+}
+
+const seen = { console_errors: [] };
+let browser;
+async function main() {
+  browser = await chromium.launch({
+    executablePath: process.env.KF_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    // Debian's Chromium as root, on a machine without outside network (see the env notes).
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('pageerror', (e) => seen.console_errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') seen.console_errors.push(m.text()); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) seen.console_errors.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
+  page.on('dialog', (d) => d.accept());  // the kill switch's confirmation
+  await page.goto(base, { waitUntil: 'load' });
+
+  const until = (what, fn, arg, timeout = 20000) =>
+    page.waitForFunction(fn, arg, { timeout, polling: 100 }).catch(() => {
+      throw new Error(`timed out waiting for ${what}`);
+    });
+  const text = (sel) => page.locator(sel).first().textContent();
+  const rows = (sel) => page.locator(`${sel} tbody tr`).count();
+
+  // The live feed and the polled views fill in.
+  await until('the /rl/ws connection', () =>
+    document.getElementById('connection').dataset.state === 'open');
+  await until('decisions', () => Number(document.getElementById('decisions').textContent) > 0);
+  await until('decision rows', () => document.querySelectorAll('#actions tbody tr').length > 0);
+  await until('markets', () => document.querySelectorAll('#markets tbody tr').length > 0);
+  await until('an order book', () => document.querySelectorAll('#book tbody tr').length > 0);
+  await until('positions', () => document.querySelectorAll('#positions tbody tr').length > 0);
+  await until('two P&L points', () =>
+    Number(document.getElementById('pnl-chart').dataset.points) >= 2);
+  seen.mode = await text('#mode');
+  seen.decisions = Number(await text('#decisions'));
+  seen.decision_rows = await rows('#actions');
+  seen.market_rows = await rows('#markets');
+  seen.position_rows = await rows('#positions');
+  seen.book_rows = await rows('#book');
+  seen.pnl_points = Number(await page.locator('#pnl-chart').getAttribute('data-points'));
+  seen.pnl_text = await text('#pnl');
+  seen.chart_canvas = await page.locator('#pnl-chart canvas').count();
+
+  // Another market's book, by clicking its row.
+  const lastMarket = page.locator('#markets tbody tr').last();
+  const ticker = await lastMarket.getAttribute('data-ticker');
+  await lastMarket.click();
+  await until('the clicked market\'s book', (t) =>
+    document.getElementById('book-ticker').textContent === t, ticker);
+  seen.book_ticker = ticker;
+
+  // Controls: pause and resume, the kill switch and its release, a selector switch; each is
+  // checked in the page and against the API's own /rl/status.
+  const status = () => page.evaluate(async () => (await fetch('/rl/status')).json());
+  await page.click('#pause');
+  await until('paused', () => document.getElementById('run-state').textContent === 'paused');
+  seen.paused_api = (await status()).paused;
+  await page.click('#resume');
+  await until('trading', () => document.getElementById('run-state').textContent === 'trading');
+  seen.resumed_api = !(await status()).paused;
+  await page.click('#kill');
+  await until('the kill switch', () =>
+    document.getElementById('kill-state').textContent.startsWith('engaged'));
+  seen.kill_api = (await status()).kill_switch.engaged;
+  await page.click('#release');
+  await until('the kill switch released', () =>
+    document.getElementById('kill-state').textContent === 'off');
+  seen.released_api = !(await status()).kill_switch.engaged;
+  await page.selectOption('#selector-choice', 'disabled');
+  await page.click('#switch');
+  await until('the disabled selector', () =>
+    document.getElementById('selector').textContent === 'disabled');
+  seen.selector_api = (await status()).selector;
+
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  if (seen.console_errors.length > 0) throw new Error(`page errors: ${seen.console_errors[0]}`);
+}
+
+try {
+  await main();
+  console.log(JSON.stringify(seen));
+  process.exitCode = 0;
+} catch (e) {
+  seen.failure = String(e.message ?? e);
+  console.log(JSON.stringify(seen));
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close();
+}
