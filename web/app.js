@@ -3,7 +3,9 @@
 //   /rl/status   mode, selector, model, paused, kill switch (polled every 2 s);
 //   /rl/positions, /rl/markets (polled every 2 s), /rl/orderbook/{ticker} (the chosen market);
 //   POST /rl/actor/start|stop|kill|switch-model — the controls (a bearer token when the server
-//   listens beyond loopback; typed in, kept for this tab only).
+//   listens beyond loopback; typed in, kept for this tab only);
+//   /rl/models (every 2 s) and PUT /rl/models/{id} — the registry, deploy / archive.
+// Under `kalshiflow serve` (/rl/status says "actor": null) only the registry is shown.
 // Money arrives as fixed-point dollar strings and is shown as is; the P&L chart plots dollars.
 import uPlot from './node_modules/uplot/dist/uPlot.esm.js';
 
@@ -12,7 +14,8 @@ const kMaxPoints = 3600;      // P&L points kept (one per second: an hour)
 const kPollMs = 2000;
 
 const $ = (id) => document.getElementById(id);
-const state = { decisions: 0, book: null, pnl: [[], []], initialCash: null };
+// hasActor: false under `kalshiflow serve` (no actor in the process: only the registry).
+const state = { decisions: 0, book: null, pnl: [[], []], hasActor: true };
 
 function setText(id, value) {
   const el = $(id);
@@ -154,6 +157,9 @@ async function getJson(path) {
 async function refreshStatus() {
   const s = await getJson('/rl/status');
   setText('mode', s.mode);
+  state.hasActor = s.actor !== null;
+  document.body.classList.toggle('no-actor', !state.hasActor);
+  if (!state.hasActor) return;
   setText('selector', s.selector);
   setText('model', s.model ?? (s.model_id ? `#${s.model_id}` : 'none'));
   setText('run-state', s.paused ? 'paused' : 'trading');
@@ -234,8 +240,43 @@ async function refreshBook() {
   }
 }
 
-function poll() {
-  Promise.allSettled([refreshStatus(), refreshPositions(), refreshMarkets(), refreshBook()])
+async function refreshModels() {
+  const m = await getJson('/rl/models?limit=50');
+  const body = $('models').tBodies[0];
+  body.replaceChildren();
+  for (const model of m.models) {
+    const tr = document.createElement('tr');
+    tr.dataset.modelId = model.model_id;
+    cell(tr, model.model_id);
+    cell(tr, model.name);
+    cell(tr, model.version);
+    cell(tr, model.algorithm);
+    cell(tr, model.timesteps);
+    cell(tr, model.status, model.status === 'deployed' ? 'pos' : '');
+    // `kalshiflow evaluate` stores performance.last_evaluation.policies[0] (the model's row).
+    const perf = model.performance ?? {};
+    const pnl = perf.last_evaluation?.policies?.[0]?.total_pnl ?? perf.total_pnl;
+    cell(tr, pnl ?? '–', pnl ? signClass(pnl) : '');
+    const actions = cell(tr, '');
+    const button = (label, status) => {
+      const b = document.createElement('button');
+      b.textContent = label;
+      b.className = `model-${status}`;
+      b.addEventListener('click', () =>
+        control(`/rl/models/${model.model_id}`, { status }, 'PUT'));
+      actions.appendChild(b);
+    };
+    if (model.status === 'ready' || model.status === 'archived') button('Deploy', 'deployed');
+    if (model.status !== 'archived' && model.status !== 'training') button('Archive', 'archived');
+    body.appendChild(tr);
+  }
+}
+
+async function poll() {
+  await refreshStatus().catch((e) => { $('control-result').textContent = String(e); });
+  const views = [refreshModels()];
+  if (state.hasActor) views.push(refreshPositions(), refreshMarkets(), refreshBook());
+  Promise.allSettled(views)
     .then((results) => {
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) $('control-result').textContent = String(failed.reason);
@@ -249,10 +290,10 @@ tokenInput.value = sessionStorage.getItem('kalshiflow-api-token') ?? '';
 tokenInput.addEventListener('change', () =>
   sessionStorage.setItem('kalshiflow-api-token', tokenInput.value));
 
-async function control(path, body) {
+async function control(path, body, method = 'POST') {
   const headers = { 'Content-Type': 'application/json' };
   if (tokenInput.value) headers.Authorization = `Bearer ${tokenInput.value}`;
-  const r = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body ?? {}) });
+  const r = await fetch(path, { method, headers, body: JSON.stringify(body ?? {}) });
   const text = await r.text();
   $('control-result').textContent = `${path}: ${r.status} ${text}`;
   poll();

@@ -9,16 +9,18 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/model_registry.h"
 
 namespace kalshiflow::app {
 namespace {
 
 // The token from `file` (surrounding whitespace trimmed) or KALSHIFLOW_API_TOKEN; "" if none.
-std::string LoadToken(const std::string& file) {
+std::string LoadToken(const std::string& file, std::string_view command) {
   std::string token;
   if (!file.empty()) {
     std::ifstream in(file);
-    if (!in) throw CommandFailed(2, "actor: --api-token-file: cannot read " + file);
+    if (!in)
+      throw CommandFailed(2, fmt::format("{}: --api-token-file: cannot read {}", command, file));
     std::ostringstream s;
     s << in.rdbuf();
     token = s.str();
@@ -30,12 +32,57 @@ std::string LoadToken(const std::string& file) {
   const auto last = token.find_last_not_of(" \t\r\n");
   token = token.substr(first, last - first + 1);
   if (!file.empty() && token.empty()) {
-    throw CommandFailed(2, "actor: --api-token-file " + file + " is empty");
+    throw CommandFailed(2, fmt::format("{}: --api-token-file {} is empty", command, file));
   }
   return token;
 }
 
 }  // namespace
+
+std::unique_ptr<server::HttpServer> CreateApiServerOrFail(const ApiArgs& args,
+                                                          std::string_view command) {
+  if (args.port < 0 || args.port > 65535) {
+    throw CommandFailed(
+        2, fmt::format("{}: the API port must be 0..65535, got {}", command, args.port));
+  }
+  server::HttpServerOptions options;
+  options.bind_address = args.bind;
+  options.port = static_cast<uint16_t>(args.port);
+  options.bearer_token = LoadToken(args.token_file, command);
+  options.static_dir = args.static_dir;
+  auto created = server::HttpServer::Create(options);
+  if (!created.ok()) {
+    const int code = created.error().code() == core::StatusCode::kInvalidArgument ? 2 : 1;
+    throw CommandFailed(code, fmt::format("{}: api: {}", command, created.error().ToString()));
+  }
+  return std::move(created).value();
+}
+
+void WriteApiPortFile(const ApiArgs& args, uint16_t port, std::string_view command) {
+  if (args.port_file.empty()) return;
+  std::ofstream out(args.port_file + ".tmp");
+  out << port << "\n";
+  out.close();
+  std::error_code ec;
+  std::filesystem::rename(args.port_file + ".tmp", args.port_file, ec);
+  if (ec) throw CommandFailed(1, fmt::format("{}: --api-port-file: {}", command, ec.message()));
+}
+
+std::unique_ptr<server::RegistryApi> AddRegistryRoutes(server::HttpServer& server,
+                                                       storage::Store& store) {
+  server::RegistryApiOptions options;
+  // The `models promote` rule: a model whose checkpoint does not load and match its spec is
+  // never deployed.
+  options.check_deployable = [](const storage::ModelInfo& model) -> core::Status {
+    try {
+      (void)LoadRunnableModelOrFail(model);
+      return core::Status::Ok();
+    } catch (const CommandFailed& e) {
+      return core::FailedPreconditionError(e.what());
+    }
+  };
+  return std::make_unique<server::RegistryApi>(server, store, std::move(options));
+}
 
 void AddApiFlags(CLI::App* cmd, ApiArgs* args) {
   cmd->add_option("--api-port", args->port,
@@ -56,20 +103,10 @@ void AddApiFlags(CLI::App* cmd, ApiArgs* args) {
 std::unique_ptr<ActorApi> ActorApi::StartIfRequested(const ApiArgs& args, TradingActor& actor,
                                                      std::string mode, storage::Store* store) {
   if (args.port < 0) return nullptr;
-  if (args.port > 65535) throw CommandFailed(2, "actor: --api-port must be <= 65535");
-  server::HttpServerOptions options;
-  options.bind_address = args.bind;
-  options.port = static_cast<uint16_t>(args.port);
-  options.bearer_token = LoadToken(args.token_file);
-  options.static_dir = args.static_dir;
-  auto created = server::HttpServer::Create(options);
-  if (!created.ok()) {
-    const int code = created.error().code() == core::StatusCode::kInvalidArgument ? 2 : 1;
-    throw CommandFailed(code, "actor: api: " + created.error().ToString());
-  }
   std::unique_ptr<ActorApi> api(new ActorApi());
   api->actor_ = &actor;
-  api->server_ = std::move(created).value();
+  api->server_ = CreateApiServerOrFail(args, "actor");
+  if (store != nullptr) api->registry_ = AddRegistryRoutes(*api->server_, *store);
 
   server::RlApiOptions rl;
   rl.mode = std::move(mode);
@@ -107,16 +144,9 @@ std::unique_ptr<ActorApi> ActorApi::StartIfRequested(const ApiArgs& args, Tradin
       lock.lock();
     }
   });
-  if (!args.port_file.empty()) {
-    std::ofstream out(args.port_file + ".tmp");
-    out << api->server_->port() << "\n";
-    out.close();
-    std::error_code ec;
-    std::filesystem::rename(args.port_file + ".tmp", args.port_file, ec);
-    if (ec) throw CommandFailed(1, "actor: --api-port-file: " + ec.message());
-  }
+  WriteApiPortFile(args, api->server_->port(), "actor");
   std::fprintf(stderr, "actor: API on %s (/rl/status, /rl/ws%s)\n", api->url().c_str(),
-               options.bearer_token.empty() ? "" : "; control needs the bearer token");
+               args.static_dir.empty() ? "" : ", the dashboard at /");
   return api;
 }
 

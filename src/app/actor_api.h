@@ -10,10 +10,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "app/trading_actor.h"
 #include "server/http_server.h"
+#include "server/registry_api.h"
 #include "server/rl_api.h"
 #include "storage/store.h"
 
@@ -29,6 +31,21 @@ struct ApiArgs {
 
 /// --api-port, --api-bind, --api-token-file, --api-port-file, --api-static-dir.
 void AddApiFlags(CLI::App* cmd, ApiArgs* args);
+
+/// The API server `args` describe (bind address, port, bearer token from --api-token-file or
+/// KALSHIFLOW_API_TOKEN — never logged —, static files), not started. Throws
+/// CommandFailed(2, ...) for a refused configuration (a port outside 0..65535, no token beyond
+/// loopback, an unreadable or empty token file, a missing static dir) and CommandFailed(1, ...)
+/// when the port cannot be bound; messages start with `command`.
+std::unique_ptr<server::HttpServer> CreateApiServerOrFail(const ApiArgs& args,
+                                                          std::string_view command);
+/// Writes `port` to args.port_file (through a rename: readers never see half a number); no-op
+/// without one. Throws CommandFailed(1, ...) when it cannot.
+void WriteApiPortFile(const ApiArgs& args, uint16_t port, std::string_view command);
+/// The model registry's routes (/rl/models, /rl/compare) on `server`, promoting only models
+/// whose checkpoint loads and matches its observation spec (as `models promote`).
+std::unique_ptr<server::RegistryApi> AddRegistryRoutes(server::HttpServer& server,
+                                                       storage::Store& store);
 
 class ActorApi {
  public:
@@ -49,6 +66,7 @@ class ActorApi {
   TradingActor* actor_ = nullptr;
   std::unique_ptr<server::HttpServer> server_;
   std::unique_ptr<server::RlApi> api_;
+  std::unique_ptr<server::RegistryApi> registry_;  // with a store
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

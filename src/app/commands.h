@@ -33,5 +33,6 @@ void AddModelsCommand(CLI::App& app);     // models_command.cc ("models list|sho
 void AddTrainCommand(CLI::App& app);      // train_command.cc (runs kalshiflow-train)
 void AddEvaluateCommand(CLI::App& app);   // evaluate_command.cc
 void AddFeaturesCommand(CLI::App& app);   // features_command.cc ("features dump")
+void AddServeCommand(CLI::App& app);      // serve_command.cc (the API without an actor)
 
 }  // namespace kalshiflow::app

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   kalshiflow::app::AddTrainCommand(app);
   kalshiflow::app::AddEvaluateCommand(app);
   kalshiflow::app::AddFeaturesCommand(app);
+  kalshiflow::app::AddServeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,11 +11,6 @@
 namespace kalshiflow::app {
 namespace {
 
-nlohmann::json ParsedOrText(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? nlohmann::json(text) : j;
-}
-
 bool AllDigits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -62,26 +57,6 @@ std::string ResolveModelsDir(const std::string& flag, const std::string& databas
     return (std::filesystem::path(url->sqlite_path).parent_path() / "models").string();
   }
   return "./data/models";
-}
-
-nlohmann::json ModelJson(const storage::ModelInfo& m) {
-  return {{"model_id", m.id},
-          {"name", m.name},
-          {"version", m.version},
-          {"algorithm", m.algorithm},
-          {"observation_spec", m.observation_spec},
-          {"action_space", m.action_space},
-          {"status", storage::ModelStatusName(m.status)},
-          {"timesteps", m.timesteps},
-          {"checkpoint_path", m.checkpoint_path},
-          {"hyperparameters", ParsedOrText(m.hyperparameters_json)},
-          {"training_config", ParsedOrText(m.training_config_json)},
-          {"performance", ParsedOrText(m.performance_json)},
-          {"parent_model_id",
-           m.parent_model_id ? nlohmann::json(*m.parent_model_id) : nlohmann::json()},
-          {"notes", m.notes},
-          {"created_at", m.created_at.ToIso8601()},
-          {"updated_at", m.updated_at.ToIso8601()}};
 }
 
 RunnableModel LoadRunnableModelOrFail(const storage::ModelInfo& model) {

@@ -20,11 +20,8 @@ storage::ModelInfo ResolveModelOrFail(storage::Store& store, const std::string& 
 /// beside a SQLite database file, else ./data/models.
 std::string ResolveModelsDir(const std::string& flag, const std::string& database_url);
 
-/// The registry row as JSON (`model_id`, `name`, `version`, `algorithm`, `observation_spec`,
-/// `action_space`, `status`, `timesteps`, `checkpoint_path`, `hyperparameters`,
-/// `training_config`, `performance` (parsed objects), `parent_model_id`, `notes`,
-/// `created_at`, `updated_at`).
-nlohmann::json ModelJson(const storage::ModelInfo& model);
+/// The registry row as JSON: storage::ModelJson.
+using storage::ModelJson;
 
 /// A registered model ready to run: its checkpoint loaded, its observation spec found in the
 /// default registry and equal in size to the network's input.

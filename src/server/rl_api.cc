@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/check.h"
+#include "server/json_response.h"
 
 namespace kalshiflow::server {
 namespace {
@@ -15,29 +16,13 @@ using nlohmann::json;
 
 double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
-HttpResponse Json(const json& body, int status = 200) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
+HttpResponse Json(const json& body, int status = 200) { return JsonResponse(body, status); }
 
 json LatencyJson(const actor::LatencySummary& s) {
   return {{"count", s.count},
           {"p50_us", Micros(s.p50_ns)},
           {"p99_us", Micros(s.p99_ns)},
           {"max_us", Micros(s.max_ns)}};
-}
-
-// A JSON body that must be an object ({} when empty); nullopt with `error` set otherwise.
-std::optional<json> BodyObject(const HttpRequest& req, HttpResponse* error) {
-  if (req.body.empty()) return json::object();
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    *error = JsonError(400, "bad_request", "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return j;
 }
 
 json LevelsJson(std::span<const core::PriceLevel> levels) {
@@ -368,7 +353,7 @@ HttpResponse RlApi::Orderbook(const std::string& ticker) const {
 
 HttpResponse RlApi::SwitchModel(const HttpRequest& req) {
   HttpResponse error;
-  const auto body = BodyObject(req, &error);
+  const auto body = JsonObjectBody(req, &error);
   if (!body) return error;
   if (!body->contains("selector") || !(*body)["selector"].is_string()) {
     return JsonError(400, "bad_request",
@@ -424,7 +409,7 @@ HttpResponse RlApi::SwitchModel(const HttpRequest& req) {
 
 HttpResponse RlApi::SetMode(const HttpRequest& req) {
   HttpResponse error;
-  const auto body = BodyObject(req, &error);
+  const auto body = JsonObjectBody(req, &error);
   if (!body) return error;
   if (!body->contains("mode") || !(*body)["mode"].is_string()) {
     return JsonError(400, "bad_request", "\"mode\" is required: paper, demo or production");
@@ -451,7 +436,7 @@ HttpResponse RlApi::SetMode(const HttpRequest& req) {
 
 HttpResponse RlApi::Kill(const HttpRequest& req) {
   HttpResponse error;
-  const auto body = BodyObject(req, &error);
+  const auto body = JsonObjectBody(req, &error);
   if (!body) return error;
   bool engaged = true;
   if (body->contains("engaged")) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,13 @@ struct ModelInfo {
   core::Timestamp created_at;
   core::Timestamp updated_at;
 };
+
+/// The registry row as the CLI (`models list|show --json`) and the API (`/rl/models`) show it:
+/// `model_id`, `name`, `version`, `algorithm`, `observation_spec`, `action_space`, `status`,
+/// `timesteps`, `checkpoint_path`, `hyperparameters`, `training_config`, `performance` (parsed
+/// JSON objects; the stored text when one is not JSON), `parent_model_id` (null when none),
+/// `notes`, `created_at`, `updated_at` (ISO 8601).
+nlohmann::json ModelJson(const ModelInfo& model);
 
 /// Fields to change on a model (unset fields are kept). `updated_at` is always written.
 struct ModelUpdate {

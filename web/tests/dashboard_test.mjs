@@ -4,7 +4,7 @@
 //   node web/tests/dashboard_test.mjs <base-url> [screenshot.png]
 // Prints one JSON object (what was seen); exits 1 naming the first check that failed.
 // Run by the C++ end-to-end test CollectE2eTest.ActorCliServesTheDashboardInChromium.
-import { chromium } from 'playwright-core';
+import { openPage, runTest, until as waitUntil } from './browser.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 if (!base) {
@@ -12,29 +12,10 @@ if (!base) {
   process.exit(2);
 }
 
-const seen = { console_errors: [] };
-let browser;
-async function main() {
-  browser = await chromium.launch({
-    executablePath: process.env.KF_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    // Debian's Chromium as root, on a machine without outside network (see the env notes).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('pageerror', (e) => seen.console_errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') seen.console_errors.push(m.text()); });
-  page.on('response', (r) => {
-    if (r.status() >= 400) seen.console_errors.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
-  page.on('dialog', (d) => d.accept());  // the kill switch's confirmation
+await runTest(async (browser, seen) => {
+  const page = await openPage(browser, seen.console_errors);  // accepts the kill confirmation
   await page.goto(base, { waitUntil: 'load' });
-
-  const until = (what, fn, arg, timeout = 20000) =>
-    page.waitForFunction(fn, arg, { timeout, polling: 100 }).catch(() => {
-      throw new Error(`timed out waiting for ${what}`);
-    });
+  const until = (what, fn, arg) => waitUntil(page, what, fn, arg);
   const text = (sel) => page.locator(sel).first().textContent();
   const rows = (sel) => page.locator(`${sel} tbody tr`).count();
 
@@ -90,17 +71,4 @@ async function main() {
   seen.selector_api = (await status()).selector;
 
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-  if (seen.console_errors.length > 0) throw new Error(`page errors: ${seen.console_errors[0]}`);
-}
-
-try {
-  await main();
-  console.log(JSON.stringify(seen));
-  process.exitCode = 0;
-} catch (e) {
-  seen.failure = String(e.message ?? e);
-  console.log(JSON.stringify(seen));
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close();
-}
+});

@@ -37,7 +37,8 @@ TEST_F(CliTest, HelpListsEveryCommand) {
   auto r = RunCli("--help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* command :
-       {"demo", "convert", "recording", "db", "sessions", "exchange", "collect"}) {
+       {"demo", "convert", "recording", "db", "sessions", "exchange", "collect", "actor", "serve",
+        "models", "train", "evaluate", "features"}) {
     EXPECT_NE(r.output.find(command), std::string::npos) << command;
   }
   EXPECT_NE(RunCli("no-such-command").exit_code, 0);

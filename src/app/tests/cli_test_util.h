@@ -19,8 +19,8 @@ struct RunResult {
   std::string output;  // stdout + stderr
 };
 
-inline RunResult RunCli(const std::string& args) {
-  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>&1";
+// Runs `command` with /bin/sh and captures its stdout (the command redirects stderr itself).
+inline RunResult RunShell(const std::string& command) {
   RunResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -33,19 +33,13 @@ inline RunResult RunCli(const std::string& args) {
   return result;
 }
 
+inline RunResult RunCli(const std::string& args) {
+  return RunShell(std::string(KF_CLI_PATH) + " " + args + " 2>&1");
+}
+
 // Runs the CLI and returns only its stdout (stderr discarded).
 inline RunResult RunCliStdout(const std::string& args) {
-  const std::string command = std::string(KF_CLI_PATH) + " " + args + " 2>/dev/null";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return RunShell(std::string(KF_CLI_PATH) + " " + args + " 2>/dev/null");
 }
 
 // Only the JSON object of a command's output (its first '{' to its last '}').

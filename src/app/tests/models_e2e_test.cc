@@ -1,14 +1,19 @@
 // `kalshiflow models`: import a real Stable-Baselines3 zip, predict against the independent
-// Python computation (src/policy/tests/golden/), list/show/promote/archive, and bad input.
+// Python computation (src/policy/tests/golden/), list/show/promote/archive, and bad input;
+// `kalshiflow serve`: the same registry over HTTP.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "app/tests/cli_test_util.h"
+#include "net/https_client.h"
 
 namespace kalshiflow {
 namespace {
@@ -141,6 +146,86 @@ TEST_F(ModelsCliTest, BadInputFailsWithAMessageNamingIt) {
   r = RunCli("models promote m" + db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(JsonOf(RunCliStdout("models show m --json" + db_).output)["status"], "ready");
+}
+
+// `kalshiflow serve` (the API without an actor) over loopback HTTP: the registry's routes on
+// the real SB3 model imported twice, promotion through PUT (its checkpoint loads, so it may be
+// deployed; the other version is demoted), the dashboard's files, and no actor routes.
+TEST_F(ModelsCliTest, ServeExposesTheRegistryOverHttp) {
+  ASSERT_TRUE(fs::exists(zip_)) << zip_;
+  ASSERT_EQ(RunCliStdout("models import-sb3 " + zip_ + " --name s32 --json" + db_).exit_code, 0);
+  ASSERT_EQ(RunCliStdout("models import-sb3 " + zip_ + " --name s32 --json" + db_).exit_code, 0);
+  const std::string port_file = (dir_ / "serve.port").string();
+  const std::string pid_file = (dir_ / "serve.pid").string();
+  testing_cli::RunResult served;
+  std::thread serve([&] {  // in the background of a shell, so that the test can signal it
+    served = RunCli("serve --port 0 --port-file " + port_file + " --static-dir " + KF_WEB_DIR +
+                    db_ + " 2>&1 & echo $! > " + pid_file + "; wait $!");
+  });
+  int port = 0;
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(port, 0) << "serve never wrote its port";
+  net::HttpsClientOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.retry.max_attempts = 1;
+  auto client = std::move(net::HttpsClient::Create(o)).value();
+  auto call = [&](const std::string& method, const std::string& path,
+                  const std::string& body = {}) {
+    auto r = client->Request(method, path, body);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.error().ToString();
+    return r.ok() ? *r : net::HttpResponse{};
+  };
+  auto json_of = [](const net::HttpResponse& r) {
+    return nlohmann::json::parse(r.body, nullptr, false);
+  };
+  EXPECT_EQ(json_of(call("GET", "/rl/health"))["status"], "ok");
+  const auto models = json_of(call("GET", "/rl/models"));
+  ASSERT_EQ(models["models"].size(), 2u) << models.dump();
+  EXPECT_EQ(models["models"][0]["version"], 2);
+  auto promoted = call("PUT", "/rl/models/1", R"({"status":"deployed"})");
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  const auto status = json_of(call("GET", "/rl/status"));
+  EXPECT_EQ(status["mode"], "serve");
+  ASSERT_EQ(status["deployed_models"].size(), 1u);
+  EXPECT_EQ(status["deployed_models"][0]["model_id"], 1);
+  EXPECT_EQ(call("PUT", "/rl/models/2", R"({"status":"deployed"})").status, 200);
+  EXPECT_EQ(json_of(call("GET", "/rl/models/1"))["status"], "ready");
+  const auto compared = json_of(call("GET", "/rl/compare?models=1,2"));
+  ASSERT_EQ(compared["models"].size(), 2u);
+  EXPECT_EQ(compared["models"][1]["status"], "deployed");
+  const auto page = call("GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<title>kalshiflow"), std::string::npos);
+  EXPECT_EQ(call("GET", "/rl/positions").status, 404);  // no actor here
+  // The dashboard in Chromium: only the registry; its Deploy buttons promote (1, then 2,
+  // which demotes 1 again).
+  const auto browser =
+      testing_cli::RunShell(std::string("node ") + KF_WEB_DIR + "/tests/registry_test.mjs " +
+                            "http://127.0.0.1:" + std::to_string(port) + "/ 1 2 2>&1");
+  const auto last = browser.output.rfind("{\"console_errors\"");
+  ASSERT_NE(last, std::string::npos) << browser.output;
+  const auto seen = JsonOf(browser.output.substr(last));
+  EXPECT_EQ(browser.exit_code, 0) << browser.output;
+  EXPECT_EQ(seen["model_rows"], 2);
+  EXPECT_TRUE(seen["actor_panels_hidden"].get<bool>());
+  EXPECT_EQ(seen["first_after_deploy"], "deployed");
+  EXPECT_EQ(seen["first_after_second"], "ready");
+  EXPECT_EQ(seen["first_api"], "ready");
+  EXPECT_EQ(seen["second_api"], "deployed");
+  // SIGTERM stops it cleanly.
+  int pid = 0;
+  std::ifstream(pid_file) >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  serve.join();
+  EXPECT_EQ(served.exit_code, 0) << served.output;
+  EXPECT_NE(served.output.find("serve: stopped after"), std::string::npos) << served.output;
+  // The change is in the database.
+  const auto shown = JsonOf(RunCliStdout("models show 2 --json" + db_).output);
+  EXPECT_EQ(shown["status"], "deployed");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "net/https_client.h"
 #include "net/websocket_client.h"
+#include "server/tests/test_client.h"
 
 namespace kalshiflow::server {
 namespace {
@@ -23,22 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::unique_ptr<net::HttpsClient> ClientFor(const HttpServer& server,
-                                            std::string bearer_token = {}) {
-  net::HttpsClientOptions o;
-  o.base_url = server.url();
-  o.retry.max_attempts = 1;
-  if (!bearer_token.empty()) {
-    o.signer = [bearer_token](std::string_view, std::string_view)
-        -> core::Result<std::vector<std::pair<std::string, std::string>>> {
-      return std::vector<std::pair<std::string, std::string>>{
-          {"Authorization", "Bearer " + bearer_token}};
-    };
-  }
-  auto c = net::HttpsClient::Create(std::move(o));
-  EXPECT_TRUE(c.ok()) << c.error().ToString();
-  return std::move(c).value();
-}
+using testing::ClientFor;
 
 std::unique_ptr<HttpServer> StartServer(HttpServerOptions o = {}) {
   auto s = HttpServer::Create(std::move(o));

@@ -19,6 +19,7 @@
 #include "net/websocket_client.h"
 #include "policy/checkpoint.h"
 #include "policy/mlp_policy.h"
+#include "server/tests/test_client.h"
 #include "sim/tests/test_util.h"
 #include "trading/paper_order_manager.h"
 
@@ -110,12 +111,7 @@ class RlApiTest : public ::testing::Test, private actor::ActorEventSink {
         *server_, ActorParts{service_.get(), risk_.get(), &orders_, &clock_}, std::move(api));
     server_->Start();
     service_->Start();
-    net::HttpsClientOptions c;
-    c.base_url = server_->url();
-    c.retry.max_attempts = 1;
-    auto client = net::HttpsClient::Create(c);
-    ASSERT_TRUE(client.ok());
-    client_ = std::move(client).value();
+    client_ = testing::ClientFor(*server_);
   }
   void TearDown() override {
     if (service_) service_->Stop();
