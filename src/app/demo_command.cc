@@ -600,6 +600,14 @@ void RunDemo(const DemoArgs& args) {
                  db_absolute.string().c_str());
     std::fprintf(out, "           %s recording stats %s --json\n", cli.c_str(),
                  recording_path.c_str());
+    // The dashboard on this run's database (its registry: the model trained above).
+    const fs::path web = fs::absolute("web", ec);
+    std::fprintf(out,
+                 "           %s serve --static-dir %s --database-url sqlite://%s\n"
+                 "             then open http://127.0.0.1:8080/ (the dashboard: the model "
+                 "registry; `actor --api-port 8080 --api-static-dir web` shows a live actor)\n",
+                 cli.c_str(), fs::is_directory(web, ec) ? web.string().c_str() : "web",
+                 db_absolute.string().c_str());
     std::fprintf(out, "  demo finished in %.2f s\n", total_seconds);
   }
   if (!failures.empty()) {

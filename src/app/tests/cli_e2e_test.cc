@@ -50,6 +50,7 @@ TEST_F(CliTest, DemoCollectsTheBundledDaysOverTlsAndVerifiesEveryBook) {
   auto r = RunCli("demo --duration 1200 --train-steps 0 --no-actor --out-dir " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("demo finished"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" serve --static-dir "), std::string::npos) << r.output;  // dashboard
   EXPECT_NE(r.output.find("wss://127.0.0.1:"), std::string::npos) << r.output;
 
   const fs::path recording = dir_ / "demo.kfrec";
