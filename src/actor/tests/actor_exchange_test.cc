@@ -13,9 +13,8 @@
 
 #include "actor/actor_service.h"
 #include "exchange/exchange_server.h"
+#include "exchange/tests/one_book_recording.h"
 #include "kalshi/auth/signer.h"
-#include "kalshi/frame_encoder.h"
-#include "recording/format.h"
 #include "sim/tests/test_util.h"
 #include "trading/kalshi_order_manager.h"
 
@@ -62,7 +61,8 @@ class ActorExchangeTest : public ::testing::Test {
     ASSERT_TRUE(public_pem.ok());
     exchange::ExchangeOptions options;
     options.api_keys = {{std::string(kKeyId), *public_pem, /*starting_balance_cents=*/10'000}};
-    options.recordings = {WriteRecording()};
+    options.recordings = {exchange::testing::WriteOneBookRecording(dir_ / "market.kfrec", kTicker,
+                                                                   YesBids(), NoBids())};
     options.speed = 0;
     options.start = exchange::ReplayStart::kImmediately;
     options.faults.private_delay = std::chrono::milliseconds(2000);
@@ -100,32 +100,6 @@ class ActorExchangeTest : public ::testing::Test {
     if (server_) server_->Stop();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
-  }
-
-  std::string WriteRecording() {
-    const std::string path = (dir_ / "market.kfrec").string();
-    recording::RecordingHeader header;
-    header.source = "actor exchange test";
-    header.environment = recording::KalshiEnvironment::kLocal;
-    header.creator = "actor_exchange_test";
-    auto writer = recording::RecordingWriter::Create(path, header);
-    EXPECT_TRUE(writer.ok());
-    kalshi::OrderbookSnapshot snapshot;
-    snapshot.market_ticker = kTicker;
-    const auto yes = YesBids();
-    const auto no = NoBids();
-    snapshot.yes_bids = yes;
-    snapshot.no_bids = no;
-    recording::Record record;
-    record.local_ts = core::Timestamp::FromMillis(1'767'225'600'000);
-    record.sid = 1;
-    record.seq = 1;
-    std::string frame;
-    kalshi::EncodeOrderbookSnapshot(1, 1, snapshot, frame);
-    record.frame = frame;
-    EXPECT_TRUE((*writer)->Append(record).ok());
-    EXPECT_TRUE((*writer)->Close().ok());
-    return path;
   }
 
   void Decide(int64_t seq) {

@@ -15,10 +15,9 @@
 
 #include "book/order_book.h"
 #include "exchange/exchange_server.h"
+#include "exchange/tests/one_book_recording.h"
 #include "kalshi/auth/signer.h"
-#include "kalshi/frame_encoder.h"
 #include "net/token_bucket.h"
-#include "recording/format.h"
 #include "sim/tests/test_util.h"
 
 namespace kalshiflow::trading {
@@ -38,29 +37,8 @@ std::vector<core::PriceLevel> YesBids() { return {{P("0.40"), C("10")}, {P("0.42
 std::vector<core::PriceLevel> NoBids() { return {{P("0.50"), C("7")}, {P("0.55"), C("3")}}; }
 
 std::string WriteRecording(const std::filesystem::path& dir) {
-  const std::string path = (dir / "market.kfrec").string();
-  recording::RecordingHeader header;
-  header.source = "kalshi order manager test";
-  header.environment = recording::KalshiEnvironment::kLocal;
-  header.creator = "kalshi_order_manager_test";
-  auto writer = recording::RecordingWriter::Create(path, header);
-  EXPECT_TRUE(writer.ok());
-  kalshi::OrderbookSnapshot snapshot;
-  snapshot.market_ticker = kTicker;
-  const auto yes = YesBids();
-  const auto no = NoBids();
-  snapshot.yes_bids = yes;
-  snapshot.no_bids = no;
-  recording::Record record;
-  record.local_ts = core::Timestamp::FromMillis(1'767'225'600'000);
-  record.sid = 1;
-  record.seq = 1;
-  std::string frame;
-  kalshi::EncodeOrderbookSnapshot(1, 1, snapshot, frame);
-  record.frame = frame;
-  EXPECT_TRUE((*writer)->Append(record).ok());
-  EXPECT_TRUE((*writer)->Close().ok());
-  return path;
+  return exchange::testing::WriteOneBookRecording(dir / "market.kfrec", kTicker, YesBids(),
+                                                  NoBids());
 }
 
 class KalshiOrderManagerTest : public ::testing::Test {
